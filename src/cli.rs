@@ -1,0 +1,264 @@
+//! The command line: `serve` (default), and admin commands that work on a stopped server's
+//! data directory (`site`, `user`, `token`, `seed`).
+
+use std::io::{BufRead, IsTerminal};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::app::{App, DataDir, Tuning, ensure_first_admin};
+use crate::auth;
+use crate::config::{Config, GlobalArgs, ServeArgs};
+use crate::model::site::normalise_domain;
+use crate::model::{ApiToken, Role, Site, SiteId, SiteSettings, User, valid_email};
+use crate::seed::{self, SeedOptions};
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "footfall",
+    version,
+    about = "Self-hosted user-behaviour analytics"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default command).
+    Serve(ServeArgs),
+    /// Manage tracked sites.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// Manage dashboard users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Write realistic synthetic traffic into a site.
+    Seed {
+        #[arg(long)]
+        site: String,
+        #[arg(long)]
+        events: u64,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Random seed, for reproducible data.
+        #[arg(long, default_value_t = 1)]
+        rng_seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Add a site that pages on the given domains may send events for.
+    Add {
+        site_id: String,
+        #[arg(long = "domain", required = true)]
+        domains: Vec<String>,
+    },
+    /// List sites and their domains.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a dashboard user; prints a generated password unless one is read from stdin.
+    Add {
+        email: String,
+        #[arg(long, value_parser = ["admin", "viewer"], default_value = "viewer")]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it (shown once).
+    Create { name: String },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(&cli.global, &ServeArgs::default()).await,
+        Some(Command::Serve(args)) => serve(&cli.global, &args).await,
+        Some(command) => {
+            let global = cli.global.clone();
+            tokio::task::spawn_blocking(move || admin(&global, command)).await?
+        }
+    }
+}
+
+async fn serve(global: &GlobalArgs, args: &ServeArgs) -> anyhow::Result<()> {
+    let config = Config::resolve(global, args)?;
+    let listen = config.listen;
+    let app = App::start(config, Tuning::default()).await?;
+    let store = app.state().store.clone();
+    if let Some((email, password)) =
+        tokio::task::spawn_blocking(move || ensure_first_admin(store.as_ref())).await??
+    {
+        println!("footfall: created the first admin account (shown once):");
+        println!("  email:    {email}");
+        println!("  password: {password}");
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    println!("footfall listening on http://{listen}");
+    let service = app
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down: draining the spool into the store");
+    app.shutdown().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
+    let config = Config::resolve(global, &ServeArgs::default())?;
+    let dir = DataDir::lock(&config.data_dir)?;
+    let store = dir.open_store(&config.memory_limit)?;
+    let store: &dyn Store = store.as_ref();
+    match command {
+        Command::Serve(_) => bail!("`serve` is not an admin command"),
+        Command::Site(SiteCommand::Add { site_id, domains }) => {
+            let id = SiteId::parse(&site_id).context("SITE_ID")?;
+            let domains = domains
+                .iter()
+                .map(|d| {
+                    normalise_domain(d)
+                        .with_context(|| format!("--domain {d:?} is not a host name"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            store.insert_site(&Site {
+                id: id.clone(),
+                domains: domains.clone(),
+                settings: SiteSettings::default(),
+            })?;
+            println!("added site {id} ({})", domains.join(", "));
+        }
+        Command::Site(SiteCommand::List) => {
+            for site in store.sites()? {
+                println!(
+                    "{}\t{}\traw_keys={}\tip={}",
+                    site.id,
+                    site.domains.join(","),
+                    site.settings.raw_keys,
+                    site.settings.ip_mode.as_str()
+                );
+            }
+        }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            password_stdin,
+        }) => {
+            if !valid_email(&email) {
+                bail!("EMAIL {email:?} is not an e-mail address");
+            }
+            let role = Role::parse(&role).context("--role must be admin or viewer")?;
+            let (password, show) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from stdin")?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (auth::generate_password(), true)
+            };
+            let password_hash = auth::hash_password(&password).context("--password-stdin")?;
+            store.insert_user(&User {
+                email: email.clone(),
+                role,
+                password_hash,
+            })?;
+            println!("added {} {email}", role.as_str());
+            if show {
+                println!("password: {password}");
+            }
+        }
+        Command::Token(TokenCommand::Create { name }) => {
+            if name.trim().is_empty() || name.len() > 100 {
+                bail!("NAME must be 1-100 characters");
+            }
+            let (secret, token_hash) = auth::new_token();
+            store.insert_token(&ApiToken {
+                name: name.clone(),
+                token_hash,
+            })?;
+            if std::io::stdout().is_terminal() {
+                eprintln!(
+                    "API token {name:?} (shown once; send it as `Authorization: Bearer <token>`):"
+                );
+            }
+            println!("{secret}");
+        }
+        Command::Seed {
+            site,
+            events,
+            days,
+            rng_seed,
+        } => {
+            let id = SiteId::parse(&site).context("--site")?;
+            let site = store
+                .sites()?
+                .into_iter()
+                .find(|s| s.id == id)
+                .with_context(|| {
+                    format!("--site: unknown site {id:?}; add it with `footfall site add`")
+                })?;
+            if days == 0 {
+                bail!("--days must be at least 1");
+            }
+            let started = Instant::now();
+            let opts = SeedOptions {
+                site,
+                events,
+                days,
+                now_ms: crate::clock::now_ms(),
+                rng_seed,
+            };
+            let stats = seed::generate(&opts, 200_000, |batches| store.append(&batches, None))?;
+            store.checkpoint()?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "seeded {} events ({} sessions, {} visitors, {} purchases) in {:.1} s ({:.0} events/s)",
+                stats.events,
+                stats.sessions,
+                stats.visitors,
+                stats.purchases,
+                secs,
+                stats.events as f64 / secs.max(1e-9)
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! footfall: self-hosted user-behaviour analytics in one binary.
+//!
+//! Data flows one way: tracker → `web` (HTTP edge) → `ingest` (parse, enrich, durable spool,
+//! store writer) → `store` (DuckDB now, ClickHouse later) → `query` plans → JSON API. See
+//! ARCHITECTURE.md for the map and the decisions.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod enrich;
+pub mod ingest;
+pub mod metrics;
+pub mod model;
+pub mod query;
+pub mod ratelimit;
+pub mod seed;
+pub mod sites;
+pub mod store;
+pub mod web;

@@ -1,0 +1,175 @@
+//! Backend-neutral report plans and report results.
+//!
+//! A plan is a plain value (site, time range, filters, paging) built from a validated request;
+//! each store turns it into its own SQL with every request value bound as a parameter. Keeping
+//! plans free of SQL is what lets DuckDB and ClickHouse answer the same reports.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{SessionId, SiteId};
+
+/// A half-open interval `[from_ms, to_ms)` of epoch milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("`from` must be before `to`")]
+    EmptyRange,
+    #[error("the time range may span at most {0} days")]
+    RangeTooLong(i64),
+    #[error("`limit` must be between 1 and {0}")]
+    BadLimit(u32),
+}
+
+impl TimeRange {
+    pub const MAX_DAYS: i64 = 3660;
+
+    pub fn new(from_ms: i64, to_ms: i64) -> Result<TimeRange, PlanError> {
+        if from_ms >= to_ms {
+            return Err(PlanError::EmptyRange);
+        }
+        if to_ms - from_ms > Self::MAX_DAYS * 86_400_000 {
+            return Err(PlanError::RangeTooLong(Self::MAX_DAYS));
+        }
+        Ok(TimeRange { from_ms, to_ms })
+    }
+}
+
+/// Filters common to every report. More arrive with the analytics issue; every field is a
+/// value bound into a fixed query shape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Bot traffic is stored flagged and left out unless asked for.
+    pub include_bots: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverviewPlan {
+    pub site: SiteId,
+    pub range: TimeRange,
+    pub filters: Filters,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionSort {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    LongestFirst,
+    MostEventsFirst,
+}
+
+impl SessionSort {
+    pub fn parse(s: &str) -> Option<SessionSort> {
+        match s {
+            "-start" | "newest" => Some(SessionSort::NewestFirst),
+            "start" | "oldest" => Some(SessionSort::OldestFirst),
+            "-duration" | "longest" => Some(SessionSort::LongestFirst),
+            "-events" => Some(SessionSort::MostEventsFirst),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionListPlan {
+    pub site: SiteId,
+    pub range: TimeRange,
+    pub filters: Filters,
+    pub sort: SessionSort,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+impl SessionListPlan {
+    pub const MAX_LIMIT: u32 = 500;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionDetailPlan {
+    pub site: SiteId,
+    pub session: SessionId,
+}
+
+/// The overview numbers of a site over a time range.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Overview {
+    pub visitors: u64,
+    pub sessions: u64,
+    pub pageviews: u64,
+    pub events: u64,
+    pub events_by_type: BTreeMap<String, u64>,
+    /// Share of sessions with at most one pageview, 0..=1 (0 when there are no sessions).
+    pub bounce_rate: f64,
+    /// Mean of (last event − first event) over sessions, in milliseconds.
+    pub avg_session_duration_ms: f64,
+}
+
+/// Money summed per currency; amounts in minor units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Amount {
+    pub currency: String,
+    pub minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionSummary {
+    pub session_id: String,
+    pub visitor_id: String,
+    pub user_id: Option<String>,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub duration_ms: i64,
+    pub pageviews: u64,
+    pub events: u64,
+    pub entry_page: Option<String>,
+    pub source: Option<String>,
+    pub country: Option<String>,
+    pub device: String,
+    pub browser: String,
+    pub os: String,
+    pub purchases: Vec<Amount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionPage {
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+    pub sessions: Vec<SessionSummary>,
+}
+
+/// One stored event as the session detail shows it (enough to replay the visit).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRow {
+    pub ts_ms: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: Option<String>,
+    pub path: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub x: Option<i32>,
+    pub y: Option<i32>,
+    pub page_y: Option<i32>,
+    pub depth_pct: Option<i32>,
+    pub target: Option<String>,
+    pub label: Option<String>,
+    pub props: Option<String>,
+    pub value_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub transaction_id: Option<String>,
+    pub duration_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionDetail {
+    pub summary: SessionSummary,
+    pub events: Vec<EventRow>,
+}

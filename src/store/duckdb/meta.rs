@@ -1,0 +1,156 @@
+//! Metadata in the embedded store: sites, users, API tokens and settings.
+
+use duckdb::{Connection, OptionalExt, params};
+
+use super::map_err;
+use crate::model::{ApiToken, IpMode, Role, Site, SiteId, SiteSettings, User};
+use crate::store::{StoreError, StoreResult};
+
+fn domains_json(site: &Site) -> String {
+    serde_json::Value::from(site.domains.clone()).to_string()
+}
+
+pub(super) fn sites(conn: &Connection) -> StoreResult<Vec<Site>> {
+    let mut stmt = conn
+        .prepare("SELECT id, domains, raw_keys, ip_mode FROM sites ORDER BY id")
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
+        .map_err(map_err)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, domains, raw_keys, ip_mode) = row.map_err(map_err)?;
+        let id =
+            SiteId::parse(&id).map_err(|e| StoreError::Internal(format!("stored site: {e}")))?;
+        let domains: Vec<String> = serde_json::from_str(&domains)
+            .map_err(|e| StoreError::Internal(format!("stored domains of {id}: {e}")))?;
+        let ip_mode = IpMode::parse(&ip_mode).unwrap_or_default();
+        out.push(Site {
+            id,
+            domains,
+            settings: SiteSettings { raw_keys, ip_mode },
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn insert_site(conn: &Connection, site: &Site) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO sites (id, domains, raw_keys, ip_mode) VALUES (?, ?, ?, ?)",
+        params![
+            site.id.as_str(),
+            domains_json(site),
+            site.settings.raw_keys,
+            site.settings.ip_mode.as_str()
+        ],
+    )
+    .map_err(|e| match map_err(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("site {}", site.id)),
+        other => other,
+    })?;
+    Ok(())
+}
+
+pub(super) fn update_site(conn: &Connection, site: &Site) -> StoreResult<()> {
+    let n = conn
+        .execute(
+            "UPDATE sites SET domains = ?, raw_keys = ?, ip_mode = ? WHERE id = ?",
+            params![
+                domains_json(site),
+                site.settings.raw_keys,
+                site.settings.ip_mode.as_str(),
+                site.id.as_str()
+            ],
+        )
+        .map_err(map_err)?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("site {}", site.id)));
+    }
+    Ok(())
+}
+
+pub(super) fn users(conn: &Connection) -> StoreResult<Vec<User>> {
+    let mut stmt = conn
+        .prepare("SELECT email, role, password_hash FROM users ORDER BY email")
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(map_err)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (email, role, password_hash) = row.map_err(map_err)?;
+        let role = Role::parse(&role).unwrap_or(Role::Viewer);
+        out.push(User {
+            email,
+            role,
+            password_hash,
+        });
+    }
+    Ok(out)
+}
+
+pub(super) fn insert_user(conn: &Connection, user: &User) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO users (email, role, password_hash) VALUES (?, ?, ?)",
+        params![user.email, user.role.as_str(), user.password_hash],
+    )
+    .map_err(|e| match map_err(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.email)),
+        other => other,
+    })?;
+    Ok(())
+}
+
+pub(super) fn insert_token(conn: &Connection, token: &ApiToken) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO api_tokens (token_hash, name) VALUES (?, ?)",
+        params![token.token_hash, token.name],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn token_by_hash(conn: &Connection, token_hash: &str) -> StoreResult<Option<ApiToken>> {
+    conn.query_row(
+        "SELECT name, token_hash FROM api_tokens WHERE token_hash = ?",
+        [token_hash],
+        |r| {
+            Ok(ApiToken {
+                name: r.get(0)?,
+                token_hash: r.get(1)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(map_err)
+}
+
+pub(super) fn setting(conn: &Connection, key: &str) -> StoreResult<Option<String>> {
+    conn.query_row("SELECT value FROM settings WHERE key = ?", [key], |r| {
+        r.get(0)
+    })
+    .optional()
+    .map_err(map_err)
+}
+
+pub(super) fn set_setting(conn: &Connection, key: &str, value: &str) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! The embedded store: one DuckDB file in the data directory.
+//!
+//! DuckDB is columnar, so report aggregates over tens of millions of events stay fast on one
+//! machine. It allows one writer process: this module keeps one write connection (used by the
+//! ingest writer thread, in large appender batches) and a small pool of read connections cloned
+//! from it, so reports run while ingestion continues.
+
+mod meta;
+mod read;
+mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{Config, Connection};
+use parking_lot::Mutex;
+
+use super::{Store, StoreError, StoreResult};
+use crate::model::{ApiToken, Batch, Site, SiteId, User};
+use crate::query::{
+    Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan, SessionPage,
+};
+
+/// Resource limits handed to DuckDB (its defaults take 80% of RAM and every core).
+#[derive(Debug, Clone)]
+pub struct DuckDbOptions {
+    pub memory_limit: String,
+    pub threads: u32,
+    pub read_connections: usize,
+}
+
+impl Default for DuckDbOptions {
+    fn default() -> Self {
+        DuckDbOptions {
+            memory_limit: "1GB".into(),
+            threads: 2,
+            read_connections: 4,
+        }
+    }
+}
+
+pub struct DuckDbStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+pub(crate) fn map_err(e: duckdb::Error) -> StoreError {
+    let text = e.to_string();
+    if text.contains("Duplicate key") || text.contains("PRIMARY KEY or UNIQUE constraint") {
+        StoreError::Conflict(text)
+    } else {
+        StoreError::Internal(text)
+    }
+}
+
+impl DuckDbStore {
+    /// Opens (creating if needed) `footfall.duckdb` in `dir` and brings its schema up to date.
+    pub fn open(dir: &Path, options: &DuckDbOptions) -> StoreResult<DuckDbStore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        let path = dir.join("footfall.duckdb");
+        let config = Config::default()
+            .max_memory(&options.memory_limit)
+            .and_then(|c| c.threads(i64::from(options.threads.max(1))))
+            .and_then(|c| c.enable_autoload_extension(false))
+            .map_err(map_err)?;
+        let conn = Connection::open_with_flags(&path, config).map_err(|e| {
+            let text = e.to_string();
+            if text.contains("lock") {
+                StoreError::Locked {
+                    path: path.display().to_string(),
+                }
+            } else {
+                map_err(e)
+            }
+        })?;
+        migrate(&conn)?;
+        let readers = (0..options.read_connections.max(1))
+            .map(|_| conn.try_clone().map_err(map_err))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(DuckDbStore {
+            path,
+            writer: Mutex::new(conn),
+            readers: Mutex::new(readers),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on a pooled read connection (a fresh clone when the pool is empty).
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let pooled = self.readers.lock().pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => self.writer.lock().try_clone().map_err(map_err)?,
+        };
+        let out = f(&conn);
+        self.readers.lock().push(conn);
+        out
+    }
+}
+
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
+    )
+    .map_err(map_err)?;
+    let current: i64 = conn
+        .query_row(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(map_err)?;
+    let known = schema::MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(StoreError::Internal(format!(
+            "the database has schema version {current}, newer than this footfall knows ({known}); upgrade footfall"
+        )));
+    }
+    for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = i as i64 + 1;
+        let script = format!(
+            "BEGIN TRANSACTION; {sql}; INSERT INTO schema_migrations (version) VALUES ({version}); COMMIT;"
+        );
+        conn.execute_batch(&script).map_err(map_err)?;
+        tracing::info!(version, "applied schema migration");
+    }
+    Ok(())
+}
+
+impl Store for DuckDbStore {
+    fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()> {
+        let mut conn = self.writer.lock();
+        write::append(&mut conn, batches, spool_seq)
+    }
+
+    fn applied_spool_seq(&self) -> StoreResult<u64> {
+        self.read(|c| {
+            let v: i64 = c
+                .query_row(
+                    "SELECT applied_seq FROM spool_state WHERE id = 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(map_err)?;
+            Ok(v.max(0) as u64)
+        })
+    }
+
+    fn recent_event_ids(&self, limit: usize) -> StoreResult<Vec<u64>> {
+        self.read(|c| write::recent_event_ids(c, limit))
+    }
+
+    fn sites(&self) -> StoreResult<Vec<Site>> {
+        self.read(meta::sites)
+    }
+
+    fn insert_site(&self, site: &Site) -> StoreResult<()> {
+        meta::insert_site(&self.writer.lock(), site)
+    }
+
+    fn update_site(&self, site: &Site) -> StoreResult<()> {
+        meta::update_site(&self.writer.lock(), site)
+    }
+
+    fn users(&self) -> StoreResult<Vec<User>> {
+        self.read(meta::users)
+    }
+
+    fn insert_user(&self, user: &User) -> StoreResult<()> {
+        meta::insert_user(&self.writer.lock(), user)
+    }
+
+    fn insert_token(&self, token: &ApiToken) -> StoreResult<()> {
+        meta::insert_token(&self.writer.lock(), token)
+    }
+
+    fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
+        self.read(|c| meta::token_by_hash(c, token_hash))
+    }
+
+    fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        self.read(|c| meta::setting(c, key))
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        meta::set_setting(&self.writer.lock(), key, value)
+    }
+
+    fn overview(&self, plan: &OverviewPlan) -> StoreResult<Overview> {
+        self.read(|c| read::overview(c, plan))
+    }
+
+    fn sessions(&self, plan: &SessionListPlan) -> StoreResult<SessionPage> {
+        self.read(|c| read::sessions(c, plan))
+    }
+
+    fn session_detail(&self, plan: &SessionDetailPlan) -> StoreResult<Option<SessionDetail>> {
+        self.read(|c| read::session_detail(c, plan))
+    }
+
+    fn count_events(&self, site: &SiteId) -> StoreResult<u64> {
+        self.read(|c| {
+            let n: i64 = c
+                .query_row(
+                    "SELECT count(*) FROM events WHERE site = ?",
+                    [site.as_str()],
+                    |r| r.get(0),
+                )
+                .map_err(map_err)?;
+            Ok(n as u64)
+        })
+    }
+
+    fn checkpoint(&self) -> StoreResult<()> {
+        self.writer
+            .lock()
+            .execute_batch("CHECKPOINT")
+            .map_err(map_err)
+    }
+}

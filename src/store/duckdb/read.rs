@@ -1,0 +1,294 @@
+//! Report plans turned into DuckDB SQL. Every request value is a bound parameter; the only
+//! text chosen per request is from fixed fragments selected by enum (sort order).
+
+use std::collections::HashMap;
+
+use duckdb::{Connection, Row, params, params_from_iter};
+
+use super::map_err;
+use crate::model::{SessionId, VisitorId};
+use crate::query::{
+    Amount, EventRow, Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan,
+    SessionPage, SessionSort, SessionSummary,
+};
+use crate::store::StoreResult;
+
+/// The per-session aggregate shared by the list and the detail. `{where}` is a fixed
+/// predicate chosen by the caller; user attribution falls back to the visitor's identity link
+/// so events before a sign-in count for the user.
+const SESSION_SUMMARY: &str = "
+    WITH s AS (
+        SELECT session_id,
+               any_value(visitor_id)                                   AS visitor_id,
+               max(user_id)                                            AS user_id,
+               epoch_ms(min(ts))                                       AS start_ms,
+               epoch_ms(max(ts))                                       AS end_ms,
+               count(*) FILTER (WHERE kind = 'pageview')               AS pageviews,
+               count(*)                                                AS events,
+               arg_min(path, ts) FILTER (WHERE kind = 'pageview')      AS entry_page,
+               arg_min(source, ts)                                     AS source,
+               arg_min(country, ts)                                    AS country,
+               arg_min(device, ts)                                     AS device,
+               arg_min(browser, ts)                                    AS browser,
+               arg_min(os, ts)                                         AS os
+        FROM events
+        WHERE {where}
+        GROUP BY session_id
+    ),
+    links AS (
+        SELECT visitor_id, arg_min(user_id, ts) AS user_id
+        FROM identities WHERE site = $1 GROUP BY visitor_id
+    )
+    SELECT s.session_id, s.visitor_id, coalesce(s.user_id, links.user_id), s.start_ms, s.end_ms,
+           s.pageviews, s.events, s.entry_page, s.source, s.country, s.device, s.browser, s.os,
+           count(*) OVER () AS total
+    FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id";
+
+fn summary_from_row(r: &Row<'_>) -> duckdb::Result<(SessionSummary, u64)> {
+    let start_ms: i64 = r.get(3)?;
+    let end_ms: i64 = r.get(4)?;
+    Ok((
+        SessionSummary {
+            session_id: SessionId(r.get::<_, i64>(0)? as u64).to_string(),
+            visitor_id: VisitorId(r.get::<_, i64>(1)? as u64).to_string(),
+            user_id: r.get(2)?,
+            start_ms,
+            end_ms,
+            duration_ms: end_ms - start_ms,
+            pageviews: r.get::<_, i64>(5)? as u64,
+            events: r.get::<_, i64>(6)? as u64,
+            entry_page: r.get(7)?,
+            source: r.get(8)?,
+            country: r.get(9)?,
+            device: r.get(10)?,
+            browser: r.get(11)?,
+            os: r.get(12)?,
+            purchases: Vec::new(),
+        },
+        r.get::<_, i64>(13)? as u64,
+    ))
+}
+
+pub(super) fn overview(conn: &Connection, plan: &OverviewPlan) -> StoreResult<Overview> {
+    let site = plan.site.as_str();
+    let (from, to, bots) = (
+        plan.range.from_ms,
+        plan.range.to_ms,
+        plan.filters.include_bots,
+    );
+    let mut out = conn
+        .query_row(
+            "WITH e AS MATERIALIZED (
+                 SELECT visitor_id, session_id, ts, kind FROM events
+                 WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)
+             ), s AS (
+                 SELECT count(*) FILTER (WHERE kind = 'pageview') AS pv,
+                        epoch_ms(max(ts)) - epoch_ms(min(ts)) AS dur
+                 FROM e GROUP BY session_id
+             )
+             SELECT (SELECT count(DISTINCT visitor_id) FROM e),
+                    (SELECT count(*) FROM s),
+                    (SELECT coalesce(sum(pv), 0)::BIGINT FROM s),
+                    (SELECT count(*) FROM e),
+                    (SELECT coalesce(avg(CASE WHEN pv <= 1 THEN 1.0 ELSE 0.0 END), 0)::DOUBLE FROM s),
+                    (SELECT coalesce(avg(dur), 0)::DOUBLE FROM s)",
+            params![site, from, to, bots],
+            |r| {
+                Ok(Overview {
+                    visitors: r.get::<_, i64>(0)? as u64,
+                    sessions: r.get::<_, i64>(1)? as u64,
+                    pageviews: r.get::<_, i64>(2)? as u64,
+                    events: r.get::<_, i64>(3)? as u64,
+                    events_by_type: Default::default(),
+                    bounce_rate: r.get(4)?,
+                    avg_session_duration_ms: r.get(5)?,
+                })
+            },
+        )
+        .map_err(map_err)?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT kind, count(*) FROM events
+             WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)
+             GROUP BY kind",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map(params![site, from, to, bots], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })
+        .map_err(map_err)?;
+    for row in rows {
+        let (kind, n) = row.map_err(map_err)?;
+        out.events_by_type.insert(kind, n as u64);
+    }
+    Ok(out)
+}
+
+fn order_by(sort: SessionSort) -> &'static str {
+    match sort {
+        SessionSort::NewestFirst => "s.start_ms DESC, s.session_id",
+        SessionSort::OldestFirst => "s.start_ms ASC, s.session_id",
+        SessionSort::LongestFirst => "s.end_ms - s.start_ms DESC, s.session_id",
+        SessionSort::MostEventsFirst => "s.events DESC, s.session_id",
+    }
+}
+
+pub(super) fn sessions(conn: &Connection, plan: &SessionListPlan) -> StoreResult<SessionPage> {
+    let sql = format!(
+        "{} ORDER BY {} LIMIT $5 OFFSET $6",
+        SESSION_SUMMARY.replace(
+            "{where}",
+            "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)"
+        ),
+        order_by(plan.sort)
+    );
+    let mut stmt = conn.prepare(&sql).map_err(map_err)?;
+    let rows = stmt
+        .query_map(
+            params![
+                plan.site.as_str(),
+                plan.range.from_ms,
+                plan.range.to_ms,
+                plan.filters.include_bots,
+                i64::from(plan.limit),
+                plan.offset as i64
+            ],
+            summary_from_row,
+        )
+        .map_err(map_err)?;
+    let mut total = 0;
+    let mut sessions = Vec::new();
+    for row in rows {
+        let (s, t) = row.map_err(map_err)?;
+        total = t;
+        sessions.push(s);
+    }
+    if sessions.is_empty() && plan.offset > 0 {
+        // The window count is only seen on returned rows; count separately past the end.
+        total = conn
+            .query_row(
+                "SELECT count(DISTINCT session_id) FROM events
+                 WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)",
+                params![
+                    plan.site.as_str(),
+                    plan.range.from_ms,
+                    plan.range.to_ms,
+                    plan.filters.include_bots
+                ],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(map_err)? as u64;
+    }
+    attach_purchases(conn, plan.site.as_str(), &mut sessions)?;
+    Ok(SessionPage {
+        total,
+        limit: plan.limit,
+        offset: plan.offset,
+        sessions,
+    })
+}
+
+/// Adds purchase totals per currency to each listed session.
+fn attach_purchases(
+    conn: &Connection,
+    site: &str,
+    sessions: &mut [SessionSummary],
+) -> StoreResult<()> {
+    if sessions.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = sessions
+        .iter()
+        .filter_map(|s| SessionId::parse_hex(&s.session_id).ok())
+        .map(|s| s.0 as i64)
+        .collect();
+    let placeholders = vec!["?"; ids.len()].join(",");
+    let sql = format!(
+        "SELECT session_id, currency, sum(value_minor)::BIGINT FROM events
+         WHERE site = ? AND kind = 'commerce' AND name = 'purchase' AND value_minor IS NOT NULL
+           AND session_id IN ({placeholders})
+         GROUP BY session_id, currency ORDER BY currency"
+    );
+    let mut values: Vec<duckdb::types::Value> = vec![duckdb::types::Value::Text(site.to_owned())];
+    values.extend(ids.iter().map(|i| duckdb::types::Value::BigInt(*i)));
+    let mut stmt = conn.prepare(&sql).map_err(map_err)?;
+    let rows = stmt
+        .query_map(params_from_iter(values), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .map_err(map_err)?;
+    let mut by_session: HashMap<String, Vec<Amount>> = HashMap::new();
+    for row in rows {
+        let (sid, currency, minor) = row.map_err(map_err)?;
+        by_session
+            .entry(SessionId(sid as u64).to_string())
+            .or_default()
+            .push(Amount {
+                currency: currency.unwrap_or_default(),
+                minor,
+            });
+    }
+    for s in sessions {
+        if let Some(p) = by_session.remove(&s.session_id) {
+            s.purchases = p;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn session_detail(
+    conn: &Connection,
+    plan: &SessionDetailPlan,
+) -> StoreResult<Option<SessionDetail>> {
+    let site = plan.site.as_str();
+    let sid = plan.session.0 as i64;
+    let sql = SESSION_SUMMARY.replace("{where}", "site = $1 AND session_id = $2");
+    let mut stmt = conn.prepare(&sql).map_err(map_err)?;
+    let mut rows = stmt
+        .query_map(params![site, sid], summary_from_row)
+        .map_err(map_err)?;
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
+    let mut summary = first.map_err(map_err)?.0;
+    drop(rows);
+    attach_purchases(conn, site, std::slice::from_mut(&mut summary))?;
+
+    let mut stmt = conn
+        .prepare(
+            "SELECT epoch_ms(ts), kind, name, path, url, title, x, y, page_y, depth, target, label,
+                    props, value_minor, currency, transaction_id, duration_ms
+             FROM events WHERE site = $1 AND session_id = $2 ORDER BY ts, eid",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map(params![site, sid], |r| {
+            Ok(EventRow {
+                ts_ms: r.get(0)?,
+                kind: r.get(1)?,
+                name: r.get(2)?,
+                path: r.get(3)?,
+                url: r.get(4)?,
+                title: r.get(5)?,
+                x: r.get(6)?,
+                y: r.get(7)?,
+                page_y: r.get(8)?,
+                depth_pct: r.get::<_, Option<i16>>(9)?.map(i32::from),
+                target: r.get(10)?,
+                label: r.get(11)?,
+                props: r.get(12)?,
+                value_minor: r.get(13)?,
+                currency: r.get(14)?,
+                transaction_id: r.get(15)?,
+                duration_ms: r.get(16)?,
+            })
+        })
+        .map_err(map_err)?;
+    let events = rows.collect::<Result<Vec<_>, _>>().map_err(map_err)?;
+    Ok(Some(SessionDetail { summary, events }))
+}

@@ -1,0 +1,107 @@
+//! Versioned schema migrations for the embedded store, applied in order on open.
+//!
+//! Each migration runs once, inside a transaction, and records its version; a database written
+//! by a newer footfall (unknown higher version) is refused rather than guessed at.
+
+/// Migrations in order; index + 1 is the version.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: events, e-commerce items, identity links, metadata, spool progress.
+    r#"
+    CREATE TABLE events (
+        site            VARCHAR   NOT NULL,
+        ts              TIMESTAMP NOT NULL,  -- event time, corrected for client clock skew
+        received_at     TIMESTAMP NOT NULL,
+        eid             BIGINT    NOT NULL,  -- de-duplication key (hash of the client event id)
+        visitor_id      BIGINT    NOT NULL,
+        session_id      BIGINT    NOT NULL,
+        user_id         VARCHAR,
+        kind            VARCHAR   NOT NULL,  -- EventKind::as_str
+        name            VARCHAR,             -- custom name, commerce action, key class, form/media/touch action, visibility
+        path            VARCHAR   NOT NULL,
+        url             VARCHAR,             -- pageviews: the full URL
+        title           VARCHAR,
+        referrer        VARCHAR,
+        x               INTEGER,             -- click/move/touch/scroll x; resize width
+        y               INTEGER,             -- click/move/touch/scroll y; resize height
+        page_y          INTEGER,
+        depth           SMALLINT,            -- scroll depth in percent
+        target          VARCHAR,             -- selector, form name, media src
+        label           VARCHAR,             -- element text, form field, raw key (opt-in)
+        props           VARCHAR,             -- JSON text: custom properties, identify traits
+        value_minor     BIGINT,
+        currency        VARCHAR,
+        transaction_id  VARCHAR,
+        duration_ms     BIGINT,              -- engaged time, media position
+        browser         VARCHAR   NOT NULL,
+        browser_version VARCHAR   NOT NULL,
+        os              VARCHAR   NOT NULL,
+        device          VARCHAR   NOT NULL,
+        bot             BOOLEAN   NOT NULL,
+        country         VARCHAR,
+        ip              VARCHAR,             -- anonymised per site setting, never raw
+        screen_w        INTEGER,
+        screen_h        INTEGER,
+        language        VARCHAR,
+        referrer_host   VARCHAR,
+        source          VARCHAR,
+        medium          VARCHAR,
+        utm_source      VARCHAR,
+        utm_medium      VARCHAR,
+        utm_campaign    VARCHAR,
+        utm_term        VARCHAR,
+        utm_content     VARCHAR
+    );
+    CREATE TABLE items (
+        site           VARCHAR   NOT NULL,
+        ts             TIMESTAMP NOT NULL,
+        eid            BIGINT    NOT NULL,
+        visitor_id     BIGINT    NOT NULL,
+        session_id     BIGINT    NOT NULL,
+        action         VARCHAR   NOT NULL,
+        transaction_id VARCHAR,
+        currency       VARCHAR,
+        item_id        VARCHAR   NOT NULL,
+        item_name      VARCHAR,
+        item_category  VARCHAR,
+        item_brand     VARCHAR,
+        item_variant   VARCHAR,
+        price_minor    BIGINT,
+        quantity       BIGINT    NOT NULL
+    );
+    CREATE TABLE identities (
+        site       VARCHAR   NOT NULL,
+        visitor_id BIGINT    NOT NULL,
+        user_id    VARCHAR   NOT NULL,
+        ts         TIMESTAMP NOT NULL
+    );
+    CREATE TABLE sites (
+        id         VARCHAR PRIMARY KEY,
+        domains    VARCHAR NOT NULL,   -- JSON array of host names
+        raw_keys   BOOLEAN NOT NULL,
+        ip_mode    VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE TABLE users (
+        email         VARCHAR PRIMARY KEY,
+        role          VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL,
+        created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE TABLE api_tokens (
+        token_hash VARCHAR PRIMARY KEY,
+        name       VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE TABLE settings (
+        key   VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    );
+    CREATE TABLE spool_state (
+        id          INTEGER PRIMARY KEY,
+        applied_seq BIGINT NOT NULL
+    );
+    INSERT INTO spool_state VALUES (1, 0);
+    INSERT INTO sites (id, domains, raw_keys, ip_mode)
+        VALUES ('demo', '["localhost","127.0.0.1"]', false, 'truncate');
+    "#,
+];

@@ -1,0 +1,67 @@
+//! The storage interface and its implementations: the only code that knows SQL.
+//!
+//! Everything above this module talks to [`Store`] with domain types and report plans. The
+//! methods are synchronous: the embedded database blocks, so callers on the async runtime use
+//! `spawn_blocking` and the ingest writer runs on its own thread.
+
+pub mod duckdb;
+
+use crate::model::{ApiToken, Batch, Site, SiteId, User};
+use crate::query::{
+    Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan, SessionPage,
+};
+
+/// Why a store operation failed. The kind decides what callers do (retry, report, give up).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the database (DuckDB allows one process at a time).
+    #[error("the database at {path} is in use by another process (is a footfall server running?)")]
+    Locked { path: String },
+    /// A uniqueness rule was violated (a site or user that already exists).
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The store could not be reached or is overloaded; retrying may succeed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else the database reported; not worth retrying as is.
+    #[error("store error: {0}")]
+    Internal(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What footfall needs from a database. DuckDB implements it now; ClickHouse will.
+pub trait Store: Send + Sync + 'static {
+    // --- ingest ---
+    /// Appends enriched batches atomically together with the spool position they came from,
+    /// so a restart resumes exactly after the last stored record (`None`: not from the spool,
+    /// e.g. seeding).
+    fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()>;
+    /// The spool sequence number of the last record stored (0 when none).
+    fn applied_spool_seq(&self) -> StoreResult<u64>;
+    /// The de-duplication keys of the most recently received events, newest first.
+    fn recent_event_ids(&self, limit: usize) -> StoreResult<Vec<u64>>;
+
+    // --- metadata ---
+    fn sites(&self) -> StoreResult<Vec<Site>>;
+    fn insert_site(&self, site: &Site) -> StoreResult<()>;
+    fn update_site(&self, site: &Site) -> StoreResult<()>;
+    fn users(&self) -> StoreResult<Vec<User>>;
+    fn insert_user(&self, user: &User) -> StoreResult<()>;
+    fn insert_token(&self, token: &ApiToken) -> StoreResult<()>;
+    fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
+    fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    // --- reports ---
+    fn overview(&self, plan: &OverviewPlan) -> StoreResult<Overview>;
+    fn sessions(&self, plan: &SessionListPlan) -> StoreResult<SessionPage>;
+    fn session_detail(&self, plan: &SessionDetailPlan) -> StoreResult<Option<SessionDetail>>;
+    /// Stored events of a site (all kinds, bots included): for tests and operators.
+    fn count_events(&self, site: &SiteId) -> StoreResult<u64>;
+
+    /// Flushes everything to durable storage before shutdown.
+    fn checkpoint(&self) -> StoreResult<()>;
+}

@@ -1,0 +1,250 @@
+//! The JSON report API under `/api/v1/sites/{site}/...`, behind bearer tokens.
+//!
+//! Handlers validate query parameters into report plans (unknown parameters are a 400 that
+//! names them), run the plan on the blocking pool and return the report as JSON.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use chrono::{DateTime, NaiveDate};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::auth::token_hash;
+use crate::model::{SessionId, SiteId};
+use crate::query::{
+    Filters, Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan,
+    SessionPage, SessionSort, TimeRange,
+};
+
+/// Proof that the request carried a valid API token.
+pub struct ApiAuth;
+
+impl FromRequestParts<AppState> for ApiAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<ApiAuth, ApiError> {
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.len() <= 256)
+            .ok_or_else(ApiError::unauthorized)?;
+        let hash = token_hash(secret);
+        if state.token_cache.get(&hash).is_some() {
+            return Ok(ApiAuth);
+        }
+        let store = state.store.clone();
+        let lookup = hash.clone();
+        let found = tokio::task::spawn_blocking(move || store.token_by_hash(&lookup))
+            .await
+            .map_err(|e| ApiError::internal(&e))??;
+        match found {
+            Some(_) => {
+                state.token_cache.insert(hash, ());
+                Ok(ApiAuth)
+            }
+            None => Err(ApiError::unauthorized()),
+        }
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Parses `from`/`to`: epoch milliseconds, RFC 3339, or a date (a `to` date includes that day).
+fn parse_time(key: &str, value: &str, end_of_day: bool) -> Result<i64, ApiError> {
+    if let Ok(ms) = value.parse::<i64>() {
+        return Ok(ms);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Ok(t.timestamp_millis());
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        let start = d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_millis())
+            .unwrap_or(0);
+        return Ok(if end_of_day { start + DAY_MS } else { start });
+    }
+    Err(ApiError::bad_request(
+        "invalid_query",
+        format!(
+            "`{key}` must be epoch milliseconds, an RFC 3339 time or a YYYY-MM-DD date, got {value:?}"
+        ),
+    ))
+}
+
+/// Validated common parameters of report queries.
+struct Common {
+    site: SiteId,
+    range: TimeRange,
+    filters: Filters,
+}
+
+fn common(
+    state: &AppState,
+    site: &str,
+    params: &HashMap<String, String>,
+    extra_keys: &[&str],
+) -> Result<Common, ApiError> {
+    const KEYS: &[&str] = &["from", "to", "include_bots"];
+    if let Some(unknown) = params
+        .keys()
+        .find(|k| !KEYS.contains(&k.as_str()) && !extra_keys.contains(&k.as_str()))
+    {
+        return Err(ApiError::bad_request(
+            "unknown_parameter",
+            format!("unknown query parameter `{unknown}`"),
+        ));
+    }
+    let site =
+        SiteId::parse(site).map_err(|e| ApiError::bad_request("invalid_site", e.to_string()))?;
+    if state.sites.get(&site).is_none() {
+        return Err(ApiError::not_found(format!("site {site:?}")));
+    }
+    let now = crate::clock::now_ms();
+    let to = match params.get("to") {
+        Some(v) => parse_time("to", v, true)?,
+        None => now + 1,
+    };
+    let from = match params.get("from") {
+        Some(v) => parse_time("from", v, false)?,
+        None => to - 30 * DAY_MS,
+    };
+    let include_bots = match params.get("include_bots").map(String::as_str) {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("`include_bots` must be true or false, got {other:?}"),
+            ));
+        }
+    };
+    Ok(Common {
+        site,
+        range: TimeRange::new(from, to)?,
+        filters: Filters { include_bots },
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(ApiError::from)
+}
+
+pub async fn overview(
+    _auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Overview>, ApiError> {
+    let c = common(&state, &site, &params, &[])?;
+    let plan = OverviewPlan {
+        site: c.site,
+        range: c.range,
+        filters: c.filters,
+    };
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.overview(&plan)).await?))
+}
+
+pub async fn sessions(
+    _auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<SessionPage>, ApiError> {
+    let c = common(&state, &site, &params, &["limit", "offset", "sort"])?;
+    let limit = match params.get("limit") {
+        None => 50,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=SessionListPlan::MAX_LIMIT).contains(l))
+            .ok_or(crate::query::PlanError::BadLimit(
+                SessionListPlan::MAX_LIMIT,
+            ))?,
+    };
+    let offset = match params.get("offset") {
+        None => 0,
+        Some(v) => v.parse::<u64>().map_err(|_| {
+            ApiError::bad_request("invalid_query", "`offset` must be a non-negative integer")
+        })?,
+    };
+    let sort = match params.get("sort") {
+        None => SessionSort::default(),
+        Some(v) => SessionSort::parse(v).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("`sort` must be one of -start, start, -duration, -events; got {v:?}"),
+            )
+        })?,
+    };
+    let plan = SessionListPlan {
+        site: c.site,
+        range: c.range,
+        filters: c.filters,
+        sort,
+        limit,
+        offset,
+    };
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.sessions(&plan)).await?))
+}
+
+pub async fn session_detail(
+    _auth: ApiAuth,
+    State(state): State<AppState>,
+    Path((site, session)): Path<(String, String)>,
+) -> Result<Json<SessionDetail>, ApiError> {
+    let site =
+        SiteId::parse(&site).map_err(|e| ApiError::bad_request("invalid_site", e.to_string()))?;
+    if state.sites.get(&site).is_none() {
+        return Err(ApiError::not_found(format!("site {site:?}")));
+    }
+    let session = SessionId::parse_hex(&session)
+        .map_err(|e| ApiError::bad_request("invalid_session", e.to_string()))?;
+    let plan = SessionDetailPlan { site, session };
+    let store = state.store.clone();
+    blocking(move || store.session_detail(&plan))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("session {}", session)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_parse_in_three_forms() {
+        assert_eq!(
+            parse_time("from", "1795560144125", false).unwrap(),
+            1795560144125
+        );
+        assert_eq!(
+            parse_time("from", "2026-11-24", false).unwrap(),
+            1795478400000
+        );
+        assert_eq!(
+            parse_time("to", "2026-11-24", true).unwrap(),
+            1795478400000 + 86_400_000
+        );
+        assert_eq!(
+            parse_time("from", "2026-11-24T00:00:00Z", false).unwrap(),
+            1795478400000
+        );
+        let err = parse_time("from", "yesterday", false).unwrap_err();
+        assert!(err.message.contains("`from`"));
+    }
+}

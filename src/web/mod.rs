@@ -1,0 +1,115 @@
+//! The HTTP surface: one axum router, which is also the seam integration tests drive.
+//!
+//! Handlers extract, call one function and return; errors become JSON with a status chosen by
+//! their kind (`error.rs`). Ingest routes answer CORS preflights from any origin (tracked sites
+//! live on other hosts); report routes need an API token.
+
+pub mod api;
+pub mod error;
+pub mod ingest;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::Config;
+use crate::ingest::Ingestor;
+use crate::metrics::Metrics;
+use crate::ratelimit::KeyedLimit;
+use crate::sites::SiteRegistry;
+use crate::store::Store;
+
+/// Everything handlers need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub sites: Arc<SiteRegistry>,
+    pub ingestor: Arc<Ingestor>,
+    pub metrics: Arc<Metrics>,
+    pub ip_limit: Arc<KeyedLimit<IpAddr>>,
+    pub token_cache: Arc<quick_cache::sync::Cache<String, ()>>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(true)
+        .allow_methods([Method::POST, Method::OPTIONS])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::CONTENT_ENCODING,
+            HeaderName::from_static("x-csrftoken"),
+            HeaderName::from_static("x-requested-with"),
+        ])
+        .max_age(Duration::from_secs(86_400));
+    let ingest_routes = Router::new()
+        .route("/api/v1/collect", post(ingest::collect))
+        .route("/api/track-behavior/", post(ingest::track_behavior))
+        .route("/api/track-behavior", post(ingest::track_behavior))
+        .layer(cors);
+    Router::new()
+        .merge(ingest_routes)
+        .route("/api/v1/schema.json", get(schema))
+        .route("/api/v1/sites/{site}/overview", get(api::overview))
+        .route("/api/v1/sites/{site}/sessions", get(api::sessions))
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}",
+            get(api::session_detail),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/", get(home))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::not_found("no such route")
+}
+
+async fn schema() -> impl IntoResponse {
+    Json(crate::ingest::native::schema())
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    let pending = state.ingestor.spool().pending_bytes();
+    let body = serde_json::json!({
+        "status": "ok",
+        "spool_pending_bytes": pending,
+        "spool_committed_seq": state.ingestor.spool().committed_seq(),
+        "spool_applied_seq": state.ingestor.spool().applied_seq(),
+    });
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    state
+        .metrics
+        .spool_pending
+        .set(state.ingestor.spool().pending_bytes() as i64);
+    let mut response = state.metrics.render().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}
+
+async fn home() -> Html<&'static str> {
+    Html(
+        "<!doctype html><meta charset=utf-8><title>footfall</title>\
+         <h1>footfall</h1><p>Ingestion: <code>POST /api/v1/collect</code> \
+         (<a href=\"/api/v1/schema.json\">schema</a>) and <code>POST /api/track-behavior/</code>. \
+         Reports: <code>/api/v1/sites/{site}/overview</code> with an API token. \
+         Health: <a href=\"/healthz\">/healthz</a>, metrics: <a href=\"/metrics\">/metrics</a>.</p>",
+    )
+}

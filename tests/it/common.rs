@@ -1,0 +1,148 @@
+//! A footfall started in-process on a loopback port with its own temporary data directory.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use footfall::app::{App, Tuning};
+use footfall::config::Config;
+use footfall::model::ApiToken;
+use serde_json::Value;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub token: String,
+    pub app: Option<App>,
+    server: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}, Tuning::default()).await
+    }
+
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config), tuning: Tuning) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config {
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        configure(&mut config);
+        let app = App::start(config, tuning).await.expect("app starts");
+        let (secret, token_hash) = footfall::auth::new_token();
+        app.state()
+            .store
+            .insert_token(&ApiToken {
+                name: "tests".into(),
+                token_hash,
+            })
+            .expect("token");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let service = app
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, service).await.expect("serve");
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            token: secret,
+            app: Some(app),
+            server,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_api(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Waits until the store writer has stored everything the spool acknowledged.
+    pub async fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let h: Value = self
+                .client
+                .get(self.url("/healthz"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if h["spool_applied_seq"] == h["spool_committed_seq"] {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the writer did not catch up: {h}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn shutdown(mut self) {
+        self.server.abort();
+        if let Some(app) = self.app.take() {
+            app.shutdown().await.expect("clean shutdown");
+        }
+    }
+}
+
+/// The epoch milliseconds of now.
+pub fn now_ms() -> i64 {
+    footfall::clock::now_ms()
+}
+
+/// A native batch with `n` mixed events with ids `{prefix}-{i}`.
+pub fn native_batch(site: &str, visitor: &str, session: &str, prefix: &str, n: usize) -> Value {
+    let t = now_ms() - 5_000;
+    let events: Vec<Value> = (0..n)
+        .map(|i| {
+            let id = format!("{prefix}-{i}");
+            let ts = t + i as i64;
+            match i % 5 {
+                0 => serde_json::json!({"id": id, "ts": ts, "type": "pageview", "url": format!("http://localhost/p/{i}"), "title": "P"}),
+                1 => serde_json::json!({"id": id, "ts": ts, "type": "click", "x": 10, "y": 20, "selector": "#buy", "text": "Buy"}),
+                2 => serde_json::json!({"id": id, "ts": ts, "type": "scroll", "x": 0, "y": 300, "depth": 40}),
+                3 => serde_json::json!({"id": id, "ts": ts, "type": "move", "x": 5, "y": 6}),
+                _ => serde_json::json!({"id": id, "ts": ts, "type": "key", "class": "letter"}),
+            }
+        })
+        .collect();
+    serde_json::json!({
+        "site": site, "visitor_id": visitor, "session_id": session,
+        "sent_at": now_ms(),
+        "page": {"url": "http://localhost/", "referrer": "https://www.google.com/"},
+        "events": events,
+    })
+}

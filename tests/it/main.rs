@@ -1,0 +1,8 @@
+//! Integration tests: one binary, each module drives a real footfall over HTTP.
+
+mod api;
+mod cli;
+mod common;
+mod durability;
+mod ingest;
+mod userbehaviour;
