@@ -344,3 +344,96 @@ async fn a_full_spool_answers_503_and_keeps_what_it_acknowledged() {
     );
     app.shutdown().await;
 }
+
+async fn country_of_session(app: &TestApp, xff: &str, session: &str) -> Value {
+    let r = app
+        .client
+        .post(app.url("/api/v1/collect"))
+        .header("x-forwarded-for", xff)
+        .json(&native_batch("demo", session, session, session, 2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    app.settle().await;
+    let (_, list) = app.get_api("/api/v1/sites/demo/sessions?limit=500").await;
+    let id = footfall::model::SessionId::from_client(
+        &footfall::model::SiteId::parse("demo").unwrap(),
+        session,
+    );
+    list["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["session_id"] == id.to_string())
+        .map(|s| s["country"].clone())
+        .expect("session listed")
+}
+
+#[tokio::test]
+async fn x_forwarded_for_counts_only_from_trusted_proxies() {
+    let untrusted = TestApp::spawn().await;
+    // The peer is loopback: no country, and the forwarded address is ignored.
+    assert_eq!(
+        country_of_session(&untrusted, "8.8.8.8", "direct").await,
+        Value::Null
+    );
+    untrusted.shutdown().await;
+
+    let trusted = TestApp::spawn_with(
+        |c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()],
+        Tuning::default(),
+    )
+    .await;
+    assert_eq!(
+        country_of_session(&trusted, "1.1.1.1, 8.8.8.8", "proxied").await,
+        "US"
+    );
+    trusted.shutdown().await;
+}
+
+#[tokio::test]
+async fn one_flooding_site_does_not_slow_another() {
+    let app = TestApp::spawn_with(
+        |c| {
+            c.rate_limit_per_site = 3;
+            c.rate_limit_per_ip = 10_000;
+        },
+        Tuning::default(),
+    )
+    .await;
+    let store = app.app.as_ref().unwrap().state().store.clone();
+    store
+        .insert_site(&footfall::model::Site {
+            id: footfall::model::SiteId::parse("quiet").unwrap(),
+            domains: vec!["quiet.example".into()],
+            settings: Default::default(),
+        })
+        .unwrap();
+    app.app
+        .as_ref()
+        .unwrap()
+        .state()
+        .sites
+        .reload(store.as_ref())
+        .unwrap();
+    let mut limited = 0;
+    for i in 0..30 {
+        let (status, body) = app
+            .post_json(
+                "/api/v1/collect",
+                &native_batch("demo", "v", "s", &format!("f{i}"), 1),
+            )
+            .await;
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "rate_limited");
+            limited += 1;
+        }
+    }
+    assert!(limited > 0, "the flooding site was never limited");
+    let (status, _) = app
+        .post_json("/api/v1/collect", &native_batch("quiet", "v", "s", "q", 1))
+        .await;
+    assert_eq!(status, 202, "another site is unaffected");
+    app.shutdown().await;
+}

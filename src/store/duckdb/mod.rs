@@ -223,3 +223,175 @@ impl Store for DuckDbStore {
             .map_err(map_err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn batch(site: &str, events: Vec<EventData>) -> Batch {
+        let site = SiteId::parse(site).unwrap();
+        Batch {
+            visitor: VisitorId::from_client(&site, "v"),
+            session: SessionId::from_client(&site, "s"),
+            site,
+            user_id: None,
+            received_ms: 1_700_000_000_000,
+            client: ClientInfo::default(),
+            source: TrafficSource::default(),
+            events: events
+                .into_iter()
+                .enumerate()
+                .map(|(i, data)| Event {
+                    eid: i as u64 + 1,
+                    ts_ms: 1_700_000_000_000 + i as i64,
+                    url: "https://shop.example/cart?x=1".into(),
+                    data,
+                })
+                .collect(),
+        }
+    }
+
+    fn open(dir: &Path) -> DuckDbStore {
+        DuckDbStore::open(dir, &DuckDbOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn migrations_run_once_and_every_database_has_the_demo_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let sites = store.sites().unwrap();
+        assert_eq!(sites.len(), 1);
+        assert_eq!(sites[0].id.as_str(), "demo");
+        assert_eq!(sites[0].domains, vec!["localhost", "127.0.0.1"]);
+        drop(store);
+        let again = open(dir.path());
+        assert_eq!(again.sites().unwrap().len(), 1);
+        let versions: i64 = again
+            .writer
+            .lock()
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(versions as usize, schema::MIGRATIONS.len());
+    }
+
+    #[test]
+    fn purchases_are_stored_as_item_rows_with_exact_amounts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let eur = Currency::parse("EUR").unwrap();
+        let item = |id: &str, price: i64, quantity: i64| Item {
+            item_id: id.into(),
+            item_name: Some(format!("name of {id}")),
+            item_category: None,
+            item_brand: None,
+            item_variant: None,
+            price_minor: Some(price),
+            quantity,
+        };
+        let purchase = EventData::Commerce(Commerce {
+            action: CommerceAction::Purchase,
+            currency: Some(eur),
+            value_minor: Some(4997),
+            transaction_id: Some("T-1".into()),
+            items: vec![item("sku-1", 1999, 2), item("sku-2", 999, 1)],
+        });
+        store
+            .append(&[batch("demo", vec![purchase])], Some(7))
+            .unwrap();
+        let conn = store.writer.lock();
+        let (rows, revenue, txn): (i64, i64, String) = conn
+            .query_row(
+                "SELECT count(*), sum(price_minor * quantity)::BIGINT, any_value(transaction_id) FROM items",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((rows, revenue, txn.as_str()), (2, 4997, "T-1"));
+        let (value, currency, path): (i64, String, String) = conn
+            .query_row("SELECT value_minor, currency, path FROM events", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (value, currency.as_str(), path.as_str()),
+            (4997, "EUR", "/cart")
+        );
+        drop(conn);
+        assert_eq!(store.applied_spool_seq().unwrap(), 7);
+    }
+
+    #[test]
+    fn a_failed_append_stores_nothing_and_keeps_the_spool_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        store
+            .append(
+                &[batch("demo", vec![EventData::Move { x: 1, y: 2 }])],
+                Some(3),
+            )
+            .unwrap();
+        // Sabotage the items table so the second half of the transaction fails.
+        store
+            .writer
+            .lock()
+            .execute_batch("DROP TABLE items")
+            .unwrap();
+        let purchase = EventData::Commerce(Commerce {
+            action: CommerceAction::AddToCart,
+            currency: None,
+            value_minor: None,
+            transaction_id: None,
+            items: vec![Item {
+                item_id: "a".into(),
+                item_name: None,
+                item_category: None,
+                item_brand: None,
+                item_variant: None,
+                price_minor: None,
+                quantity: 1,
+            }],
+        });
+        assert!(
+            store
+                .append(&[batch("demo", vec![purchase])], Some(4))
+                .is_err()
+        );
+        assert_eq!(
+            store.count_events(&SiteId::parse("demo").unwrap()).unwrap(),
+            1
+        );
+        assert_eq!(store.applied_spool_seq().unwrap(), 3);
+    }
+
+    #[test]
+    fn sites_and_settings_round_trip_and_conflicts_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let mut site = Site {
+            id: SiteId::parse("shop").unwrap(),
+            domains: vec!["shop.example".into()],
+            settings: SiteSettings::default(),
+        };
+        store.insert_site(&site).unwrap();
+        assert!(
+            matches!(store.insert_site(&site), Err(StoreError::Conflict(m)) if m.contains("shop"))
+        );
+        site.settings = SiteSettings {
+            raw_keys: true,
+            ip_mode: IpMode::Hash,
+        };
+        store.update_site(&site).unwrap();
+        let stored = store
+            .sites()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == site.id)
+            .unwrap();
+        assert_eq!(stored, site);
+        assert_eq!(store.setting("k").unwrap(), None);
+        store.set_setting("k", "1").unwrap();
+        store.set_setting("k", "2").unwrap();
+        assert_eq!(store.setting("k").unwrap().as_deref(), Some("2"));
+    }
+}
