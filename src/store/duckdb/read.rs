@@ -14,25 +14,32 @@ use crate::query::{
 use crate::store::StoreResult;
 
 /// The per-session aggregate shared by the list and the detail. `{where}` is a fixed
-/// predicate chosen by the caller; user attribution falls back to the visitor's identity link
+/// predicate chosen by the caller. Client and source attributes are those of the session's
+/// earliest batch (`session_meta`); user attribution falls back to the visitor's identity link
 /// so events before a sign-in count for the user.
 const SESSION_SUMMARY: &str = "
     WITH s AS (
         SELECT session_id,
-               any_value(visitor_id)                                   AS visitor_id,
-               max(user_id)                                            AS user_id,
-               epoch_ms(min(ts))                                       AS start_ms,
-               epoch_ms(max(ts))                                       AS end_ms,
-               count(*) FILTER (WHERE kind = 'pageview')               AS pageviews,
-               count(*)                                                AS events,
-               arg_min(path, ts) FILTER (WHERE kind = 'pageview')      AS entry_page,
-               arg_min(source, ts)                                     AS source,
-               arg_min(country, ts)                                    AS country,
-               arg_min(device, ts)                                     AS device,
-               arg_min(browser, ts)                                    AS browser,
-               arg_min(os, ts)                                         AS os
+               any_value(visitor_id)                              AS visitor_id,
+               max(user_id)                                       AS user_id,
+               epoch_ms(min(ts))                                  AS start_ms,
+               epoch_ms(max(ts))                                  AS end_ms,
+               count(*) FILTER (WHERE kind = 'pageview')          AS pageviews,
+               count(*)                                           AS events,
+               arg_min(path, ts) FILTER (WHERE kind = 'pageview') AS entry_page
         FROM events
         WHERE {where}
+        GROUP BY session_id
+    ),
+    m AS (
+        SELECT session_id,
+               arg_min(source, ts)  AS source,
+               arg_min(country, ts) AS country,
+               arg_min(device, ts)  AS device,
+               arg_min(browser, ts) AS browser,
+               arg_min(os, ts)      AS os
+        FROM session_meta
+        WHERE site = $1 AND session_id IN (SELECT session_id FROM s)
         GROUP BY session_id
     ),
     links AS (
@@ -40,9 +47,12 @@ const SESSION_SUMMARY: &str = "
         FROM identities WHERE site = $1 GROUP BY visitor_id
     )
     SELECT s.session_id, s.visitor_id, coalesce(s.user_id, links.user_id), s.start_ms, s.end_ms,
-           s.pageviews, s.events, s.entry_page, s.source, s.country, s.device, s.browser, s.os,
+           s.pageviews, s.events, s.entry_page, m.source, m.country,
+           coalesce(m.device, 'unknown'), coalesce(m.browser, 'Unknown'), coalesce(m.os, 'Other'),
            count(*) OVER () AS total
-    FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id";
+    FROM s
+    LEFT JOIN m ON m.session_id = s.session_id
+    LEFT JOIN links ON links.visitor_id = s.visitor_id";
 
 fn summary_from_row(r: &Row<'_>) -> duckdb::Result<(SessionSummary, u64)> {
     let start_ms: i64 = r.get(3)?;

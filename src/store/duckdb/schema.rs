@@ -5,16 +5,17 @@
 
 /// Migrations in order; index + 1 is the version.
 pub const MIGRATIONS: &[&str] = &[
-    // 1: events, e-commerce items, identity links, metadata, spool progress.
+    // 1: events, per-batch session attributes, e-commerce items, identity links, metadata,
+    // spool progress.
     r#"
     CREATE TABLE events (
         site            VARCHAR   NOT NULL,
         ts              TIMESTAMP NOT NULL,  -- event time, corrected for client clock skew
-        received_at     TIMESTAMP NOT NULL,
         eid             BIGINT    NOT NULL,  -- de-duplication key (hash of the client event id)
         visitor_id      BIGINT    NOT NULL,
         session_id      BIGINT    NOT NULL,
         user_id         VARCHAR,
+        bot             BOOLEAN   NOT NULL,  -- copied from the batch: every report filters on it
         kind            VARCHAR   NOT NULL,  -- EventKind::as_str
         name            VARCHAR,             -- custom name, commerce action, key class, form/media/touch action, visibility
         path            VARCHAR   NOT NULL,
@@ -31,7 +32,17 @@ pub const MIGRATIONS: &[&str] = &[
         value_minor     BIGINT,
         currency        VARCHAR,
         transaction_id  VARCHAR,
-        duration_ms     BIGINT,              -- engaged time, media position
+        duration_ms     BIGINT               -- engaged time, media position
+    );
+    -- One row per stored batch: what enrichment said about the client and the traffic source.
+    -- Kept apart from events because it is the same for every event of a batch; a session's
+    -- attributes are those of its earliest batch.
+    CREATE TABLE session_meta (
+        site            VARCHAR   NOT NULL,
+        session_id      BIGINT    NOT NULL,
+        visitor_id      BIGINT    NOT NULL,
+        ts              TIMESTAMP NOT NULL,  -- earliest event of the batch
+        received_at     TIMESTAMP NOT NULL,
         browser         VARCHAR   NOT NULL,
         browser_version VARCHAR   NOT NULL,
         os              VARCHAR   NOT NULL,

@@ -175,6 +175,10 @@ pub(super) fn append(
     let tx = conn.transaction().map_err(map_err)?;
     {
         let mut events = EventColumns::with_capacity(rows.len());
+        let mut meta = MetaColumns::default();
+        for b in batches {
+            meta.push(b);
+        }
         let mut items = ItemColumns::default();
         for (b, e) in &rows {
             events.push(b, e);
@@ -188,6 +192,13 @@ pub(super) fn append(
             let mut appender = tx.appender("events").map_err(map_err)?;
             appender
                 .append_record_batch(events.finish()?)
+                .map_err(map_err)?;
+            appender.flush().map_err(map_err)?;
+        }
+        if meta.len > 0 {
+            let mut appender = tx.appender("session_meta").map_err(map_err)?;
+            appender
+                .append_record_batch(meta.finish()?)
                 .map_err(map_err)?;
             appender.flush().map_err(map_err)?;
         }
@@ -229,7 +240,7 @@ pub(super) fn append(
 
 pub(super) fn recent_event_ids(conn: &Connection, limit: usize) -> StoreResult<Vec<u64>> {
     let mut stmt = conn
-        .prepare("SELECT eid FROM events ORDER BY received_at DESC LIMIT ?")
+        .prepare("SELECT eid FROM events ORDER BY ts DESC LIMIT ?")
         .map_err(map_err)?;
     let rows = stmt
         .query_map([limit as i64], |r| r.get::<_, i64>(0))
@@ -259,11 +270,11 @@ fn finish_batch(columns: Vec<(&'static str, ArrayRef)>) -> Result<RecordBatch, S
 struct EventColumns {
     site: StringBuilder,
     ts: TimestampMicrosecondBuilder,
-    received_at: TimestampMicrosecondBuilder,
     eid: Int64Builder,
     visitor_id: Int64Builder,
     session_id: Int64Builder,
     user_id: StringBuilder,
+    bot: BooleanBuilder,
     kind: StringBuilder,
     name: StringBuilder,
     path: StringBuilder,
@@ -281,6 +292,106 @@ struct EventColumns {
     currency: StringBuilder,
     transaction_id: StringBuilder,
     duration_ms: Int64Builder,
+}
+
+impl EventColumns {
+    fn with_capacity(n: usize) -> EventColumns {
+        let s = || StringBuilder::with_capacity(n, n * 8);
+        EventColumns {
+            site: s(),
+            ts: TimestampMicrosecondBuilder::with_capacity(n),
+            eid: Int64Builder::with_capacity(n),
+            visitor_id: Int64Builder::with_capacity(n),
+            session_id: Int64Builder::with_capacity(n),
+            user_id: s(),
+            bot: BooleanBuilder::with_capacity(n),
+            kind: s(),
+            name: s(),
+            path: s(),
+            url: s(),
+            title: s(),
+            referrer: s(),
+            x: Int32Builder::with_capacity(n),
+            y: Int32Builder::with_capacity(n),
+            page_y: Int32Builder::with_capacity(n),
+            depth: Int16Builder::with_capacity(n),
+            target: s(),
+            label: s(),
+            props: s(),
+            value_minor: Int64Builder::with_capacity(n),
+            currency: s(),
+            transaction_id: s(),
+            duration_ms: Int64Builder::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, b: &Batch, e: &Event) {
+        let d = detail(&e.data);
+        self.site.append_value(b.site.as_str());
+        self.ts.append_value(ms_to_us(e.ts_ms));
+        self.eid.append_value(e.eid as i64);
+        self.visitor_id.append_value(b.visitor.0 as i64);
+        self.session_id.append_value(b.session.0 as i64);
+        self.user_id.append_option(user_of(b, e));
+        self.bot.append_value(b.client.bot);
+        self.kind.append_value(e.data.kind().as_str());
+        self.name.append_option(d.name);
+        self.path.append_value(path_of(&e.url));
+        self.url.append_option(d.url);
+        self.title.append_option(d.title);
+        self.referrer.append_option(d.referrer);
+        self.x.append_option(d.x);
+        self.y.append_option(d.y);
+        self.page_y.append_option(d.page_y);
+        self.depth.append_option(d.depth);
+        self.target.append_option(d.target);
+        self.label.append_option(d.label);
+        self.props.append_option(d.props);
+        self.value_minor.append_option(d.value_minor);
+        self.currency.append_option(d.currency);
+        self.transaction_id.append_option(d.transaction_id);
+        self.duration_ms.append_option(d.duration_ms);
+    }
+
+    fn finish(mut self) -> Result<RecordBatch, StoreError> {
+        finish_batch(vec![
+            ("site", Arc::new(self.site.finish())),
+            ("ts", Arc::new(self.ts.finish())),
+            ("eid", Arc::new(self.eid.finish())),
+            ("visitor_id", Arc::new(self.visitor_id.finish())),
+            ("session_id", Arc::new(self.session_id.finish())),
+            ("user_id", Arc::new(self.user_id.finish())),
+            ("bot", Arc::new(self.bot.finish())),
+            ("kind", Arc::new(self.kind.finish())),
+            ("name", Arc::new(self.name.finish())),
+            ("path", Arc::new(self.path.finish())),
+            ("url", Arc::new(self.url.finish())),
+            ("title", Arc::new(self.title.finish())),
+            ("referrer", Arc::new(self.referrer.finish())),
+            ("x", Arc::new(self.x.finish())),
+            ("y", Arc::new(self.y.finish())),
+            ("page_y", Arc::new(self.page_y.finish())),
+            ("depth", Arc::new(self.depth.finish())),
+            ("target", Arc::new(self.target.finish())),
+            ("label", Arc::new(self.label.finish())),
+            ("props", Arc::new(self.props.finish())),
+            ("value_minor", Arc::new(self.value_minor.finish())),
+            ("currency", Arc::new(self.currency.finish())),
+            ("transaction_id", Arc::new(self.transaction_id.finish())),
+            ("duration_ms", Arc::new(self.duration_ms.finish())),
+        ])
+    }
+}
+
+/// Column builders for the `session_meta` table (one row per batch), in its column order.
+#[derive(Default)]
+struct MetaColumns {
+    len: usize,
+    site: StringBuilder,
+    session_id: Int64Builder,
+    visitor_id: Int64Builder,
+    ts: TimestampMicrosecondBuilder,
+    received_at: TimestampMicrosecondBuilder,
     browser: StringBuilder,
     browser_version: StringBuilder,
     os: StringBuilder,
@@ -301,83 +412,18 @@ struct EventColumns {
     utm_content: StringBuilder,
 }
 
-impl EventColumns {
-    fn with_capacity(n: usize) -> EventColumns {
-        let s = || StringBuilder::with_capacity(n, n * 8);
-        EventColumns {
-            site: s(),
-            ts: TimestampMicrosecondBuilder::with_capacity(n),
-            received_at: TimestampMicrosecondBuilder::with_capacity(n),
-            eid: Int64Builder::with_capacity(n),
-            visitor_id: Int64Builder::with_capacity(n),
-            session_id: Int64Builder::with_capacity(n),
-            user_id: s(),
-            kind: s(),
-            name: s(),
-            path: s(),
-            url: s(),
-            title: s(),
-            referrer: s(),
-            x: Int32Builder::with_capacity(n),
-            y: Int32Builder::with_capacity(n),
-            page_y: Int32Builder::with_capacity(n),
-            depth: Int16Builder::with_capacity(n),
-            target: s(),
-            label: s(),
-            props: s(),
-            value_minor: Int64Builder::with_capacity(n),
-            currency: s(),
-            transaction_id: s(),
-            duration_ms: Int64Builder::with_capacity(n),
-            browser: s(),
-            browser_version: s(),
-            os: s(),
-            device: s(),
-            bot: BooleanBuilder::with_capacity(n),
-            country: s(),
-            ip: s(),
-            screen_w: Int32Builder::with_capacity(n),
-            screen_h: Int32Builder::with_capacity(n),
-            language: s(),
-            referrer_host: s(),
-            source: s(),
-            medium: s(),
-            utm_source: s(),
-            utm_medium: s(),
-            utm_campaign: s(),
-            utm_term: s(),
-            utm_content: s(),
-        }
-    }
-
-    fn push(&mut self, b: &Batch, e: &Event) {
-        let d = detail(&e.data);
+impl MetaColumns {
+    fn push(&mut self, b: &Batch) {
+        let Some(first_ts) = b.events.iter().map(|e| e.ts_ms).min() else {
+            return;
+        };
         let (c, s) = (&b.client, &b.source);
-        let user_id = user_of(b, e);
+        self.len += 1;
         self.site.append_value(b.site.as_str());
-        self.ts.append_value(ms_to_us(e.ts_ms));
-        self.received_at.append_value(ms_to_us(b.received_ms));
-        self.eid.append_value(e.eid as i64);
-        self.visitor_id.append_value(b.visitor.0 as i64);
         self.session_id.append_value(b.session.0 as i64);
-        self.user_id.append_option(user_id);
-        self.kind.append_value(e.data.kind().as_str());
-        self.name.append_option(d.name);
-        self.path.append_value(path_of(&e.url));
-        self.url.append_option(d.url);
-        self.title.append_option(d.title);
-        self.referrer.append_option(d.referrer);
-        self.x.append_option(d.x);
-        self.y.append_option(d.y);
-        self.page_y.append_option(d.page_y);
-        self.depth.append_option(d.depth);
-        self.target.append_option(d.target);
-        self.label.append_option(d.label);
-        self.props.append_option(d.props);
-        self.value_minor.append_option(d.value_minor);
-        self.currency.append_option(d.currency);
-        self.transaction_id.append_option(d.transaction_id);
-        self.duration_ms.append_option(d.duration_ms);
+        self.visitor_id.append_value(b.visitor.0 as i64);
+        self.ts.append_value(ms_to_us(first_ts));
+        self.received_at.append_value(ms_to_us(b.received_ms));
         self.browser.append_value(&c.browser);
         self.browser_version.append_value(&c.browser_version);
         self.os.append_value(&c.os);
@@ -401,29 +447,10 @@ impl EventColumns {
     fn finish(mut self) -> Result<RecordBatch, StoreError> {
         finish_batch(vec![
             ("site", Arc::new(self.site.finish())),
+            ("session_id", Arc::new(self.session_id.finish())),
+            ("visitor_id", Arc::new(self.visitor_id.finish())),
             ("ts", Arc::new(self.ts.finish())),
             ("received_at", Arc::new(self.received_at.finish())),
-            ("eid", Arc::new(self.eid.finish())),
-            ("visitor_id", Arc::new(self.visitor_id.finish())),
-            ("session_id", Arc::new(self.session_id.finish())),
-            ("user_id", Arc::new(self.user_id.finish())),
-            ("kind", Arc::new(self.kind.finish())),
-            ("name", Arc::new(self.name.finish())),
-            ("path", Arc::new(self.path.finish())),
-            ("url", Arc::new(self.url.finish())),
-            ("title", Arc::new(self.title.finish())),
-            ("referrer", Arc::new(self.referrer.finish())),
-            ("x", Arc::new(self.x.finish())),
-            ("y", Arc::new(self.y.finish())),
-            ("page_y", Arc::new(self.page_y.finish())),
-            ("depth", Arc::new(self.depth.finish())),
-            ("target", Arc::new(self.target.finish())),
-            ("label", Arc::new(self.label.finish())),
-            ("props", Arc::new(self.props.finish())),
-            ("value_minor", Arc::new(self.value_minor.finish())),
-            ("currency", Arc::new(self.currency.finish())),
-            ("transaction_id", Arc::new(self.transaction_id.finish())),
-            ("duration_ms", Arc::new(self.duration_ms.finish())),
             ("browser", Arc::new(self.browser.finish())),
             ("browser_version", Arc::new(self.browser_version.finish())),
             ("os", Arc::new(self.os.finish())),
