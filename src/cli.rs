@@ -11,7 +11,7 @@ use crate::app::{App, DataDir, Tuning, ensure_first_admin};
 use crate::auth;
 use crate::config::{Config, GlobalArgs, ServeArgs};
 use crate::model::site::normalise_domain;
-use crate::model::{ApiToken, Role, Site, SiteId, SiteSettings, User, valid_email};
+use crate::model::{ApiToken, IpMode, Role, Site, SiteId, SiteSettings, User, valid_email};
 use crate::seed::{self, SeedOptions};
 use crate::store::Store;
 
@@ -62,6 +62,19 @@ pub enum SiteCommand {
         site_id: String,
         #[arg(long = "domain", required = true)]
         domains: Vec<String>,
+    },
+    /// Change a site's domains or options (only what is given changes).
+    Set {
+        site_id: String,
+        /// Replace the site's domains.
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+        /// Store raw keystrokes next to their class (default off: passwords).
+        #[arg(long)]
+        raw_keys: Option<bool>,
+        /// How client IPs are kept: truncate, hash or drop.
+        #[arg(long, value_parser = ["truncate", "hash", "drop"])]
+        ip_mode: Option<String>,
     },
     /// List sites and their domains.
     List,
@@ -150,19 +163,43 @@ fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
         Command::Serve(_) => bail!("`serve` is not an admin command"),
         Command::Site(SiteCommand::Add { site_id, domains }) => {
             let id = SiteId::parse(&site_id).context("SITE_ID")?;
-            let domains = domains
-                .iter()
-                .map(|d| {
-                    normalise_domain(d)
-                        .with_context(|| format!("--domain {d:?} is not a host name"))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let domains = parse_domains(&domains)?;
             store.insert_site(&Site {
                 id: id.clone(),
                 domains: domains.clone(),
                 settings: SiteSettings::default(),
             })?;
             println!("added site {id} ({})", domains.join(", "));
+        }
+        Command::Site(SiteCommand::Set {
+            site_id,
+            domains,
+            raw_keys,
+            ip_mode,
+        }) => {
+            let id = SiteId::parse(&site_id).context("SITE_ID")?;
+            let mut site = store
+                .sites()?
+                .into_iter()
+                .find(|s| s.id == id)
+                .with_context(|| format!("SITE_ID: unknown site {id:?}"))?;
+            if !domains.is_empty() {
+                site.domains = parse_domains(&domains)?;
+            }
+            if let Some(raw_keys) = raw_keys {
+                site.settings.raw_keys = raw_keys;
+            }
+            if let Some(mode) = ip_mode {
+                site.settings.ip_mode =
+                    IpMode::parse(&mode).context("--ip-mode must be truncate, hash or drop")?;
+            }
+            store.update_site(&site)?;
+            println!(
+                "site {id}: domains {}, raw_keys={}, ip={}",
+                site.domains.join(","),
+                site.settings.raw_keys,
+                site.settings.ip_mode.as_str()
+            );
         }
         Command::Site(SiteCommand::List) => {
             for site in store.sites()? {
@@ -261,4 +298,11 @@ fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn parse_domains(domains: &[String]) -> anyhow::Result<Vec<String>> {
+    domains
+        .iter()
+        .map(|d| normalise_domain(d).with_context(|| format!("--domain {d:?} is not a host name")))
+        .collect()
 }

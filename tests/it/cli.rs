@@ -220,3 +220,37 @@ fn admin_commands_refuse_a_directory_a_server_holds() {
         .unwrap();
     again.wait().unwrap();
 }
+
+#[test]
+fn site_options_change_with_site_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let set = footfall(
+        d,
+        &[
+            "site",
+            "set",
+            "demo",
+            "--raw-keys",
+            "true",
+            "--ip-mode",
+            "hash",
+        ],
+        None,
+    );
+    assert!(set.status.success(), "{}", text(&set));
+    let list = text(&footfall(d, &["site", "list"], None));
+    assert!(
+        list.contains("demo\tlocalhost,127.0.0.1\traw_keys=true\tip=hash"),
+        "{list}"
+    );
+    let bad = footfall(d, &["site", "set", "demo", "--ip-mode", "keep"], None);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("--ip-mode"), "{}", text(&bad));
+    let unknown = footfall(d, &["site", "set", "nope", "--raw-keys", "false"], None);
+    assert!(
+        text(&unknown).contains("unknown site"),
+        "{}",
+        text(&unknown)
+    );
+}

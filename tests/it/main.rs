@@ -5,4 +5,5 @@ mod cli;
 mod common;
 mod durability;
 mod ingest;
+mod robustness;
 mod userbehaviour;

@@ -297,3 +297,24 @@ async fn a_page_of_an_unknown_host_is_refused() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn raw_keys_are_kept_only_for_sites_that_opted_in() {
+    let app = TestApp::spawn().await;
+    let state = app.app.as_ref().unwrap().state();
+    let mut demo = state
+        .sites
+        .get(&footfall::model::SiteId::parse("demo").unwrap())
+        .unwrap();
+    demo.settings.raw_keys = true;
+    state.store.update_site(&demo).unwrap();
+    state.sites.reload(state.store.as_ref()).unwrap();
+    post_batches(&app, &fixture("1.3-chromium156.json")[..1]).await;
+    let detail = only_session(&app).await;
+    let raw: String = of_type(&detail, "key")
+        .iter()
+        .map(|k| k["label"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(raw, "annhunter2Enter");
+    app.shutdown().await;
+}
