@@ -10,6 +10,10 @@ use serde::Serialize;
 
 use crate::model::{SessionId, SiteId};
 
+pub mod filter;
+
+pub use filter::{Filter, FilterError, Filters, SessionField};
+
 /// A half-open interval `[from_ms, to_ms)` of epoch milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeRange {
@@ -39,14 +43,6 @@ impl TimeRange {
         }
         Ok(TimeRange { from_ms, to_ms })
     }
-}
-
-/// Filters common to every report. More arrive with the analytics issue; every field is a
-/// value bound into a fixed query shape.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filters {
-    /// Bot traffic is stored flagged and left out unless asked for.
-    pub include_bots: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,8 +15,9 @@ use super::AppState;
 use super::error::ApiError;
 use crate::auth::token_hash;
 use crate::model::{SessionId, SiteId};
+use crate::query::filter::FILTER_KEYS;
 use crate::query::{
-    Filters, Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan,
+    Filter, Filters, Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan,
     SessionPage, SessionSort, TimeRange,
 };
 
@@ -93,15 +94,22 @@ fn common(
     extra_keys: &[&str],
 ) -> Result<Common, ApiError> {
     const KEYS: &[&str] = &["from", "to", "include_bots"];
-    if let Some(unknown) = params
-        .keys()
-        .find(|k| !KEYS.contains(&k.as_str()) && !extra_keys.contains(&k.as_str()))
-    {
+    let known = |k: &str| KEYS.contains(&k) || FILTER_KEYS.contains(&k) || extra_keys.contains(&k);
+    if let Some(unknown) = params.keys().find(|k| !known(k)) {
         return Err(ApiError::bad_request(
             "unknown_parameter",
             format!("unknown query parameter `{unknown}`"),
         ));
     }
+    let mut conditions = Vec::new();
+    for (key, value) in params {
+        if let Some(parsed) = Filter::parse(key, value) {
+            conditions
+                .push(parsed.map_err(|e| ApiError::bad_request("invalid_filter", e.to_string()))?);
+        }
+    }
+    // A stable order keeps the generated SQL the same for the same set of filters.
+    conditions.sort_by_key(|f| format!("{f:?}"));
     let site =
         SiteId::parse(site).map_err(|e| ApiError::bad_request("invalid_site", e.to_string()))?;
     if state.sites.get(&site).is_none() {
@@ -129,7 +137,10 @@ fn common(
     Ok(Common {
         site,
         range: TimeRange::new(from, to)?,
-        filters: Filters { include_bots },
+        filters: Filters {
+            include_bots,
+            conditions,
+        },
     })
 }
 

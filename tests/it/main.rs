@@ -4,6 +4,7 @@ mod api;
 mod cli;
 mod common;
 mod durability;
+mod filters;
 mod ingest;
 mod robustness;
 mod userbehaviour;

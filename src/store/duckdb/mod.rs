@@ -8,6 +8,7 @@
 mod meta;
 mod read;
 mod schema;
+mod sql;
 mod write;
 
 use std::path::{Path, PathBuf};

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
+use duckdb::types::Value;
 use duckdb::{Connection, Row, params, params_from_iter};
 
 use super::map_err;
+use super::sql::{Params, events_where};
 use crate::model::{SessionId, VisitorId};
 use crate::query::{
     Amount, EventRow, Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan,
@@ -80,51 +82,43 @@ fn summary_from_row(r: &Row<'_>) -> duckdb::Result<(SessionSummary, u64)> {
 }
 
 pub(super) fn overview(conn: &Connection, plan: &OverviewPlan) -> StoreResult<Overview> {
-    let site = plan.site.as_str();
-    let (from, to, bots) = (
-        plan.range.from_ms,
-        plan.range.to_ms,
-        plan.filters.include_bots,
+    let mut p = Params::default();
+    let filter = events_where(&plan.site, plan.range, &plan.filters, &mut p);
+    let sql = format!(
+        "WITH e AS MATERIALIZED (
+             SELECT visitor_id, session_id, ts, kind FROM events WHERE {filter}
+         ), s AS (
+             SELECT count(*) FILTER (WHERE kind = 'pageview') AS pv,
+                    epoch_ms(max(ts)) - epoch_ms(min(ts)) AS dur
+             FROM e GROUP BY session_id
+         )
+         SELECT (SELECT count(DISTINCT visitor_id) FROM e),
+                (SELECT count(*) FROM s),
+                (SELECT coalesce(sum(pv), 0)::BIGINT FROM s),
+                (SELECT count(*) FROM e),
+                (SELECT coalesce(avg(CASE WHEN pv <= 1 THEN 1.0 ELSE 0.0 END), 0)::DOUBLE FROM s),
+                (SELECT coalesce(avg(dur), 0)::DOUBLE FROM s)"
     );
     let mut out = conn
-        .query_row(
-            "WITH e AS MATERIALIZED (
-                 SELECT visitor_id, session_id, ts, kind FROM events
-                 WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)
-             ), s AS (
-                 SELECT count(*) FILTER (WHERE kind = 'pageview') AS pv,
-                        epoch_ms(max(ts)) - epoch_ms(min(ts)) AS dur
-                 FROM e GROUP BY session_id
-             )
-             SELECT (SELECT count(DISTINCT visitor_id) FROM e),
-                    (SELECT count(*) FROM s),
-                    (SELECT coalesce(sum(pv), 0)::BIGINT FROM s),
-                    (SELECT count(*) FROM e),
-                    (SELECT coalesce(avg(CASE WHEN pv <= 1 THEN 1.0 ELSE 0.0 END), 0)::DOUBLE FROM s),
-                    (SELECT coalesce(avg(dur), 0)::DOUBLE FROM s)",
-            params![site, from, to, bots],
-            |r| {
-                Ok(Overview {
-                    visitors: r.get::<_, i64>(0)? as u64,
-                    sessions: r.get::<_, i64>(1)? as u64,
-                    pageviews: r.get::<_, i64>(2)? as u64,
-                    events: r.get::<_, i64>(3)? as u64,
-                    events_by_type: Default::default(),
-                    bounce_rate: r.get(4)?,
-                    avg_session_duration_ms: r.get(5)?,
-                })
-            },
-        )
+        .query_row(&sql, params_from_iter(&p.values), |r| {
+            Ok(Overview {
+                visitors: r.get::<_, i64>(0)? as u64,
+                sessions: r.get::<_, i64>(1)? as u64,
+                pageviews: r.get::<_, i64>(2)? as u64,
+                events: r.get::<_, i64>(3)? as u64,
+                events_by_type: Default::default(),
+                bounce_rate: r.get(4)?,
+                avg_session_duration_ms: r.get(5)?,
+            })
+        })
         .map_err(map_err)?;
     let mut stmt = conn
-        .prepare(
-            "SELECT kind, count(*) FROM events
-             WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)
-             GROUP BY kind",
-        )
+        .prepare(&format!(
+            "SELECT kind, count(*) FROM events WHERE {filter} GROUP BY kind"
+        ))
         .map_err(map_err)?;
     let rows = stmt
-        .query_map(params![site, from, to, bots], |r| {
+        .query_map(params_from_iter(&p.values), |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })
         .map_err(map_err)?;
@@ -145,27 +139,19 @@ fn order_by(sort: SessionSort) -> &'static str {
 }
 
 pub(super) fn sessions(conn: &Connection, plan: &SessionListPlan) -> StoreResult<SessionPage> {
+    let mut p = Params::default();
+    let filter = events_where(&plan.site, plan.range, &plan.filters, &mut p);
+    let count_params = p.values.clone();
+    let limit = p.bind(Value::BigInt(i64::from(plan.limit)));
+    let offset = p.bind(Value::BigInt(plan.offset as i64));
     let sql = format!(
-        "{} ORDER BY {} LIMIT $5 OFFSET $6",
-        SESSION_SUMMARY.replace(
-            "{where}",
-            "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)"
-        ),
+        "{} ORDER BY {} LIMIT {limit} OFFSET {offset}",
+        SESSION_SUMMARY.replace("{where}", &filter),
         order_by(plan.sort)
     );
     let mut stmt = conn.prepare(&sql).map_err(map_err)?;
     let rows = stmt
-        .query_map(
-            params![
-                plan.site.as_str(),
-                plan.range.from_ms,
-                plan.range.to_ms,
-                plan.filters.include_bots,
-                i64::from(plan.limit),
-                plan.offset as i64
-            ],
-            summary_from_row,
-        )
+        .query_map(params_from_iter(&p.values), summary_from_row)
         .map_err(map_err)?;
     let mut total = 0;
     let mut sessions = Vec::new();
@@ -178,14 +164,8 @@ pub(super) fn sessions(conn: &Connection, plan: &SessionListPlan) -> StoreResult
         // The window count is only seen on returned rows; count separately past the end.
         total = conn
             .query_row(
-                "SELECT count(DISTINCT session_id) FROM events
-                 WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)",
-                params![
-                    plan.site.as_str(),
-                    plan.range.from_ms,
-                    plan.range.to_ms,
-                    plan.filters.include_bots
-                ],
+                &format!("SELECT count(DISTINCT session_id) FROM events WHERE {filter}"),
+                params_from_iter(&count_params),
                 |r| r.get::<_, i64>(0),
             )
             .map_err(map_err)? as u64;
@@ -220,8 +200,8 @@ fn attach_purchases(
            AND session_id IN ({placeholders})
          GROUP BY session_id, currency ORDER BY currency"
     );
-    let mut values: Vec<duckdb::types::Value> = vec![duckdb::types::Value::Text(site.to_owned())];
-    values.extend(ids.iter().map(|i| duckdb::types::Value::BigInt(*i)));
+    let mut values: Vec<Value> = vec![Value::Text(site.to_owned())];
+    values.extend(ids.iter().map(|i| Value::BigInt(*i)));
     let mut stmt = conn.prepare(&sql).map_err(map_err)?;
     let rows = stmt
         .query_map(params_from_iter(values), |r| {
