@@ -4,15 +4,16 @@
 //! each store turns it into its own SQL with every request value bound as a parameter. Keeping
 //! plans free of SQL is what lets DuckDB and ClickHouse answer the same reports.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::model::{SessionId, SiteId};
 
+pub mod ecommerce;
 pub mod filter;
+pub mod overview;
 
 pub use filter::{Filter, FilterError, Filters, SessionField};
+pub use overview::{Granularity, Overview, OverviewPlan, SeriesPoint, TopRow, Totals};
 
 /// A half-open interval `[from_ms, to_ms)` of epoch milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,13 +44,6 @@ impl TimeRange {
         }
         Ok(TimeRange { from_ms, to_ms })
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OverviewPlan {
-    pub site: SiteId,
-    pub range: TimeRange,
-    pub filters: Filters,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -91,20 +85,6 @@ impl SessionListPlan {
 pub struct SessionDetailPlan {
     pub site: SiteId,
     pub session: SessionId,
-}
-
-/// The overview numbers of a site over a time range.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
-pub struct Overview {
-    pub visitors: u64,
-    pub sessions: u64,
-    pub pageviews: u64,
-    pub events: u64,
-    pub events_by_type: BTreeMap<String, u64>,
-    /// Share of sessions with at most one pageview, 0..=1 (0 when there are no sessions).
-    pub bounce_rate: f64,
-    /// Mean of (last event − first event) over sessions, in milliseconds.
-    pub avg_session_duration_ms: f64,
 }
 
 /// Money summed per currency; amounts in minor units.

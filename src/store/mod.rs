@@ -7,6 +7,7 @@
 pub mod duckdb;
 
 use crate::model::{ApiToken, Batch, Site, SiteId, User};
+use crate::query::ecommerce::{Ecommerce, EcommercePlan};
 use crate::query::{
     Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan, SessionPage,
 };
@@ -59,6 +60,9 @@ pub trait Store: Send + Sync + 'static {
     fn overview(&self, plan: &OverviewPlan) -> StoreResult<Overview>;
     fn sessions(&self, plan: &SessionListPlan) -> StoreResult<SessionPage>;
     fn session_detail(&self, plan: &SessionDetailPlan) -> StoreResult<Option<SessionDetail>>;
+    /// The e-commerce report; `query::ecommerce` states how orders, revenue and the funnel
+    /// are counted.
+    fn ecommerce(&self, plan: &EcommercePlan) -> StoreResult<Ecommerce>;
     /// Stored events of a site (all kinds, bots included): for tests and operators.
     fn count_events(&self, site: &SiteId) -> StoreResult<u64>;
 

@@ -17,8 +17,8 @@ use crate::auth::token_hash;
 use crate::model::{SessionId, SiteId};
 use crate::query::filter::FILTER_KEYS;
 use crate::query::{
-    Filter, Filters, Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan,
-    SessionPage, SessionSort, TimeRange,
+    Filter, Filters, Granularity, Overview, OverviewPlan, SessionDetail, SessionDetailPlan,
+    SessionListPlan, SessionPage, SessionSort, TimeRange,
 };
 
 /// Proof that the request carried a valid API token.
@@ -81,13 +81,13 @@ fn parse_time(key: &str, value: &str, end_of_day: bool) -> Result<i64, ApiError>
 }
 
 /// Validated common parameters of report queries.
-struct Common {
-    site: SiteId,
-    range: TimeRange,
-    filters: Filters,
+pub(super) struct Common {
+    pub site: SiteId,
+    pub range: TimeRange,
+    pub filters: Filters,
 }
 
-fn common(
+pub(super) fn common(
     state: &AppState,
     site: &str,
     params: &HashMap<String, String>,
@@ -144,7 +144,7 @@ fn common(
     })
 }
 
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -159,11 +159,42 @@ pub async fn overview(
     Path(site): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Overview>, ApiError> {
-    let c = common(&state, &site, &params, &[])?;
+    let c = common(&state, &site, &params, &["interval", "top"])?;
+    let granularity = match params.get("interval") {
+        None => Granularity::for_range(c.range),
+        Some(v) => Granularity::parse(v).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("`interval` must be hour, day or week; got {v:?}"),
+            )
+        })?,
+    };
+    let buckets = (c.range.to_ms - c.range.from_ms) / granularity.step_ms();
+    if buckets > 5000 {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!(
+                "`interval` {} gives {buckets} points over this range; at most 5000",
+                granularity.as_str()
+            ),
+        ));
+    }
+    let top = match params.get("top") {
+        None => 10,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|t| (1..=100).contains(t))
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_query", "`top` must be between 1 and 100")
+            })?,
+    };
     let plan = OverviewPlan {
         site: c.site,
         range: c.range,
         filters: c.filters,
+        granularity,
+        top,
     };
     let store = state.store.clone();
     Ok(Json(blocking(move || store.overview(&plan)).await?))

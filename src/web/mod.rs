@@ -5,6 +5,7 @@
 //! live on other hosts); report routes need an API token.
 
 pub mod api;
+pub mod ecommerce;
 pub mod error;
 pub mod ingest;
 
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/sites/{site}/sessions/{session}",
             get(api::session_detail),
         )
+        .route("/api/v1/sites/{site}/ecommerce", get(ecommerce::ecommerce))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/", get(home))

@@ -27,7 +27,7 @@ async fn send(app: &TestApp, ip: &str, ua: &str, batch: Value) {
     assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
 }
 
-async fn fixture() -> TestApp {
+pub(crate) async fn fixture() -> TestApp {
     let app = TestApp::spawn_with(
         |c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()],
         Default::default(),

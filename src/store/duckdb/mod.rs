@@ -5,7 +5,9 @@
 //! ingest writer thread, in large appender batches) and a small pool of read connections cloned
 //! from it, so reports run while ingestion continues.
 
+mod ecommerce;
 mod meta;
+mod overview;
 mod read;
 mod schema;
 mod sql;
@@ -18,6 +20,7 @@ use parking_lot::Mutex;
 
 use super::{Store, StoreError, StoreResult};
 use crate::model::{ApiToken, Batch, Site, SiteId, User};
+use crate::query::ecommerce::{Ecommerce, EcommercePlan};
 use crate::query::{
     Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan, SessionPage,
 };
@@ -202,6 +205,10 @@ impl Store for DuckDbStore {
 
     fn session_detail(&self, plan: &SessionDetailPlan) -> StoreResult<Option<SessionDetail>> {
         self.read(|c| read::session_detail(c, plan))
+    }
+
+    fn ecommerce(&self, plan: &EcommercePlan) -> StoreResult<Ecommerce> {
+        self.read(|c| ecommerce::ecommerce(c, plan))
     }
 
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {

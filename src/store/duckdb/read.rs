@@ -7,11 +7,12 @@ use duckdb::types::Value;
 use duckdb::{Connection, Row, params, params_from_iter};
 
 use super::map_err;
+pub(super) use super::overview::overview;
 use super::sql::{Params, events_where};
 use crate::model::{SessionId, VisitorId};
 use crate::query::{
-    Amount, EventRow, Overview, OverviewPlan, SessionDetail, SessionDetailPlan, SessionListPlan,
-    SessionPage, SessionSort, SessionSummary,
+    Amount, EventRow, SessionDetail, SessionDetailPlan, SessionListPlan, SessionPage, SessionSort,
+    SessionSummary,
 };
 use crate::store::StoreResult;
 
@@ -79,54 +80,6 @@ fn summary_from_row(r: &Row<'_>) -> duckdb::Result<(SessionSummary, u64)> {
         },
         r.get::<_, i64>(13)? as u64,
     ))
-}
-
-pub(super) fn overview(conn: &Connection, plan: &OverviewPlan) -> StoreResult<Overview> {
-    let mut p = Params::default();
-    let filter = events_where(&plan.site, plan.range, &plan.filters, &mut p);
-    let sql = format!(
-        "WITH e AS MATERIALIZED (
-             SELECT visitor_id, session_id, ts, kind FROM events WHERE {filter}
-         ), s AS (
-             SELECT count(*) FILTER (WHERE kind = 'pageview') AS pv,
-                    epoch_ms(max(ts)) - epoch_ms(min(ts)) AS dur
-             FROM e GROUP BY session_id
-         )
-         SELECT (SELECT count(DISTINCT visitor_id) FROM e),
-                (SELECT count(*) FROM s),
-                (SELECT coalesce(sum(pv), 0)::BIGINT FROM s),
-                (SELECT count(*) FROM e),
-                (SELECT coalesce(avg(CASE WHEN pv <= 1 THEN 1.0 ELSE 0.0 END), 0)::DOUBLE FROM s),
-                (SELECT coalesce(avg(dur), 0)::DOUBLE FROM s)"
-    );
-    let mut out = conn
-        .query_row(&sql, params_from_iter(&p.values), |r| {
-            Ok(Overview {
-                visitors: r.get::<_, i64>(0)? as u64,
-                sessions: r.get::<_, i64>(1)? as u64,
-                pageviews: r.get::<_, i64>(2)? as u64,
-                events: r.get::<_, i64>(3)? as u64,
-                events_by_type: Default::default(),
-                bounce_rate: r.get(4)?,
-                avg_session_duration_ms: r.get(5)?,
-            })
-        })
-        .map_err(map_err)?;
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT kind, count(*) FROM events WHERE {filter} GROUP BY kind"
-        ))
-        .map_err(map_err)?;
-    let rows = stmt
-        .query_map(params_from_iter(&p.values), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })
-        .map_err(map_err)?;
-    for row in rows {
-        let (kind, n) = row.map_err(map_err)?;
-        out.events_by_type.insert(kind, n as u64);
-    }
-    Ok(out)
 }
 
 fn order_by(sort: SessionSort) -> &'static str {

@@ -1,0 +1,252 @@
+//! The overview report in DuckDB SQL: totals (and the previous period's), a time series and
+//! the top lists, each over the events of the sessions the filters select.
+
+use std::collections::BTreeMap;
+
+use duckdb::types::Value;
+use duckdb::{Connection, params_from_iter};
+
+use super::map_err;
+use super::sql::{Params, events_where};
+use crate::query::{Granularity, Overview, OverviewPlan, SeriesPoint, TimeRange, TopRow, Totals};
+use crate::store::StoreResult;
+
+/// The columns every overview statement reads from `events`, restricted by the plan.
+fn scoped_events(filter: &str) -> String {
+    format!(
+        "WITH e AS MATERIALIZED (
+             SELECT visitor_id, session_id, ts, kind, path, duration_ms FROM events WHERE {filter}
+         )"
+    )
+}
+
+fn totals(conn: &Connection, plan: &OverviewPlan, range: TimeRange) -> StoreResult<Totals> {
+    let mut p = Params::default();
+    let filter = events_where(&plan.site, range, &plan.filters, &mut p);
+    let sql = format!(
+        "{},
+         s AS (
+             SELECT count(*) FILTER (WHERE kind = 'pageview') AS pv,
+                    epoch_ms(max(ts)) - epoch_ms(min(ts)) AS dur
+             FROM e GROUP BY session_id
+         )
+         SELECT (SELECT count(DISTINCT visitor_id) FROM e),
+                (SELECT count(*) FROM s),
+                (SELECT coalesce(sum(pv), 0)::BIGINT FROM s),
+                (SELECT count(*) FROM e),
+                (SELECT coalesce(avg(CASE WHEN pv <= 1 THEN 1.0 ELSE 0.0 END), 0)::DOUBLE FROM s),
+                (SELECT coalesce(avg(dur), 0)::DOUBLE FROM s),
+                (SELECT coalesce(median(dur), 0)::DOUBLE FROM s),
+                (SELECT coalesce(sum(duration_ms) FILTER (WHERE kind = 'engagement'), 0)::BIGINT FROM e)",
+        scoped_events(&filter)
+    );
+    conn.query_row(&sql, params_from_iter(&p.values), |r| {
+        let sessions = r.get::<_, i64>(1)? as u64;
+        let engaged: i64 = r.get(7)?;
+        Ok(Totals {
+            visitors: r.get::<_, i64>(0)? as u64,
+            sessions,
+            pageviews: r.get::<_, i64>(2)? as u64,
+            events: r.get::<_, i64>(3)? as u64,
+            bounce_rate: r.get(4)?,
+            avg_session_duration_ms: r.get(5)?,
+            median_session_duration_ms: r.get(6)?,
+            engaged_time_ms: engaged,
+            avg_engaged_time_ms: if sessions == 0 {
+                0.0
+            } else {
+                engaged as f64 / sessions as f64
+            },
+        })
+    })
+    .map_err(map_err)
+}
+
+fn trunc_unit(g: Granularity) -> &'static str {
+    match g {
+        Granularity::Hour => "hour",
+        Granularity::Day => "day",
+        // DuckDB's weeks start on Monday (ISO 8601), as `Granularity::bucket_start` does.
+        Granularity::Week => "week",
+    }
+}
+
+fn series(
+    conn: &Connection,
+    plan: &OverviewPlan,
+    filter: &str,
+    p: &Params,
+) -> StoreResult<Vec<SeriesPoint>> {
+    let sql = format!(
+        "{} SELECT epoch_ms(date_trunc('{}', ts)) AS b, count(DISTINCT visitor_id), count(DISTINCT session_id),
+                  count(*) FILTER (WHERE kind = 'pageview'), count(*)
+           FROM e GROUP BY b ORDER BY b",
+        scoped_events(filter),
+        trunc_unit(plan.granularity)
+    );
+    let mut stmt = conn.prepare(&sql).map_err(map_err)?;
+    let rows = stmt
+        .query_map(params_from_iter(&p.values), |r| {
+            Ok(SeriesPoint {
+                start_ms: r.get(0)?,
+                visitors: r.get::<_, i64>(1)? as u64,
+                sessions: r.get::<_, i64>(2)? as u64,
+                pageviews: r.get::<_, i64>(3)? as u64,
+                events: r.get::<_, i64>(4)? as u64,
+            })
+        })
+        .map_err(map_err)?;
+    let mut found: BTreeMap<i64, SeriesPoint> = BTreeMap::new();
+    for row in rows {
+        let point = row.map_err(map_err)?;
+        found.insert(point.start_ms, point);
+    }
+    // Every bucket of the range appears, empty ones with zeros, so charts need no gap logic.
+    let g = plan.granularity;
+    let mut out = Vec::new();
+    let mut start = g.bucket_start(plan.range.from_ms);
+    while start < plan.range.to_ms && out.len() < 10_000 {
+        out.push(found.remove(&start).unwrap_or(SeriesPoint {
+            start_ms: start,
+            visitors: 0,
+            sessions: 0,
+            pageviews: 0,
+            events: 0,
+        }));
+        start += g.step_ms();
+    }
+    Ok(out)
+}
+
+/// Session dimensions of the top lists: (list name, expression over `session_meta`).
+const SESSION_DIMENSIONS: [(&str, &str); 8] = [
+    ("sources", "source"),
+    ("referrers", "referrer_host"),
+    ("utm_campaigns", "utm_campaign"),
+    ("countries", "country"),
+    ("browsers", "browser"),
+    ("os", "os"),
+    ("devices", "device"),
+    (
+        "screen_sizes",
+        "CAST(screen_w AS VARCHAR) || 'x' || CAST(screen_h AS VARCHAR)",
+    ),
+];
+
+fn top_lists(
+    conn: &Connection,
+    plan: &OverviewPlan,
+    filter: &str,
+    p: &Params,
+) -> StoreResult<BTreeMap<String, Vec<TopRow>>> {
+    let mut p = Params {
+        values: p.values.clone(),
+    };
+    let limit = p.bind(Value::BigInt(i64::from(plan.top)));
+    let attributes: Vec<String> = SESSION_DIMENSIONS
+        .iter()
+        .map(|(name, expr)| format!("arg_min({expr}, ts) AS {name}"))
+        .collect();
+    let unions: Vec<String> = SESSION_DIMENSIONS
+        .iter()
+        .map(|(name, _)| {
+            format!(
+                "SELECT '{name}' AS list, {name} AS value, count(DISTINCT visitor_id) AS visitors, count(*) AS n
+                 FROM sm GROUP BY {name}"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "{e},
+         s AS (
+             SELECT session_id, any_value(visitor_id) AS visitor_id,
+                    arg_min(path, ts) FILTER (WHERE kind = 'pageview') AS entry_page,
+                    arg_max(path, ts) FILTER (WHERE kind = 'pageview') AS exit_page
+             FROM e GROUP BY session_id
+         ),
+         sm AS (
+             SELECT session_id, any_value(visitor_id) AS visitor_id, {attributes}
+             FROM session_meta WHERE site = $1 AND session_id IN (SELECT session_id FROM s)
+             GROUP BY session_id
+         ),
+         lists AS (
+             SELECT 'pages' AS list, path AS value, count(DISTINCT visitor_id) AS visitors, count(*) AS n
+             FROM e WHERE kind = 'pageview' GROUP BY path
+             UNION ALL
+             SELECT 'entry_pages', entry_page, count(DISTINCT visitor_id), count(*)
+             FROM s WHERE entry_page IS NOT NULL GROUP BY entry_page
+             UNION ALL
+             SELECT 'exit_pages', exit_page, count(DISTINCT visitor_id), count(*)
+             FROM s WHERE exit_page IS NOT NULL GROUP BY exit_page
+             UNION ALL
+             {unions}
+         ),
+         ranked AS (
+             SELECT *, row_number() OVER (PARTITION BY list ORDER BY n DESC, visitors DESC, value) AS rank
+             FROM lists
+         )
+         SELECT list, value, visitors, n FROM ranked WHERE rank <= {limit} ORDER BY list, rank",
+        e = scoped_events(filter),
+        attributes = attributes.join(", "),
+        unions = unions.join(" UNION ALL "),
+    );
+    let mut stmt = conn.prepare(&sql).map_err(map_err)?;
+    let rows = stmt
+        .query_map(params_from_iter(&p.values), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                TopRow {
+                    value: r.get(1)?,
+                    visitors: r.get::<_, i64>(2)? as u64,
+                    count: r.get::<_, i64>(3)? as u64,
+                },
+            ))
+        })
+        .map_err(map_err)?;
+    let mut out: BTreeMap<String, Vec<TopRow>> = BTreeMap::new();
+    for name in ["pages", "entry_pages", "exit_pages"]
+        .into_iter()
+        .chain(SESSION_DIMENSIONS.map(|d| d.0))
+    {
+        out.insert(name.to_owned(), Vec::new());
+    }
+    for row in rows {
+        let (list, top) = row.map_err(map_err)?;
+        out.entry(list).or_default().push(top);
+    }
+    Ok(out)
+}
+
+pub(super) fn overview(conn: &Connection, plan: &OverviewPlan) -> StoreResult<Overview> {
+    let mut p = Params::default();
+    let filter = events_where(&plan.site, plan.range, &plan.filters, &mut p);
+    let len = plan.range.to_ms - plan.range.from_ms;
+    let previous_range = TimeRange {
+        from_ms: plan.range.from_ms - len,
+        to_ms: plan.range.from_ms,
+    };
+
+    let mut events_by_type = BTreeMap::new();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT kind, count(*) FROM events WHERE {filter} GROUP BY kind"
+        ))
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map(params_from_iter(&p.values), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })
+        .map_err(map_err)?;
+    for row in rows {
+        let (kind, n) = row.map_err(map_err)?;
+        events_by_type.insert(kind, n as u64);
+    }
+    Ok(Overview {
+        totals: totals(conn, plan, plan.range)?,
+        events_by_type,
+        previous: totals(conn, plan, previous_range)?,
+        granularity: Some(plan.granularity),
+        series: series(conn, plan, &filter, &p)?,
+        top: top_lists(conn, plan, &filter, &p)?,
+    })
+}
