@@ -10,6 +10,7 @@ use crate::model::{SessionId, SiteId};
 
 pub mod ecommerce;
 pub mod filter;
+pub mod live;
 pub mod overview;
 
 pub use filter::{Filter, FilterError, Filters, SessionField};

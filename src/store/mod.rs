@@ -60,6 +60,8 @@ pub trait Store: Send + Sync + 'static {
     fn overview(&self, plan: &OverviewPlan) -> StoreResult<Overview>;
     fn sessions(&self, plan: &SessionListPlan) -> StoreResult<SessionPage>;
     fn session_detail(&self, plan: &SessionDetailPlan) -> StoreResult<Option<SessionDetail>>;
+    /// Visitors active in the last minutes and the newest events (the real-time view).
+    fn live(&self, plan: &crate::query::live::LivePlan) -> StoreResult<crate::query::live::Live>;
     /// The e-commerce report; `query::ecommerce` states how orders, revenue and the funnel
     /// are counted.
     fn ecommerce(&self, plan: &EcommercePlan) -> StoreResult<Ecommerce>;

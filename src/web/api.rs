@@ -16,6 +16,7 @@ use super::error::ApiError;
 use crate::auth::token_hash;
 use crate::model::{SessionId, SiteId};
 use crate::query::filter::FILTER_KEYS;
+use crate::query::live::{Live, LivePlan};
 use crate::query::{
     Filter, Filters, Granularity, Overview, OverviewPlan, SessionDetail, SessionDetailPlan,
     SessionListPlan, SessionPage, SessionSort, TimeRange,
@@ -262,6 +263,39 @@ pub async fn session_detail(
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("session {}", session)))
+}
+
+pub async fn live(
+    _auth: ApiAuth,
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Live>, ApiError> {
+    if let Some(key) = ["from", "to"].into_iter().find(|k| params.contains_key(*k)) {
+        return Err(ApiError::bad_request(
+            "unknown_parameter",
+            format!("`{key}` does not apply: the live view covers the last 5 minutes"),
+        ));
+    }
+    let c = common(&state, &site, &params, &["events"])?;
+    let events = match params.get("events") {
+        None => 50,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_query", "`events` must be between 1 and 500")
+            })?,
+    };
+    let plan = LivePlan {
+        site: c.site,
+        now_ms: crate::clock::now_ms(),
+        filters: c.filters,
+        events,
+    };
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.live(&plan)).await?))
 }
 
 #[cfg(test)]

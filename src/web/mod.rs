@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
             get(api::session_detail),
         )
         .route("/api/v1/sites/{site}/ecommerce", get(ecommerce::ecommerce))
+        .route("/api/v1/sites/{site}/live", get(api::live))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/", get(home))

@@ -241,3 +241,46 @@ async fn health_metrics_and_schema_are_served() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn live_shows_visitors_active_in_the_last_five_minutes() {
+    let app = TestApp::spawn().await;
+    let now = now_ms();
+    let pv = |id: &str, ts: i64, path: &str| json!({"id": id, "ts": ts, "type": "pageview", "url": format!("http://localhost{path}")});
+    for (visitor, events) in [
+        (
+            "here-1",
+            vec![
+                pv("h1", now - 120_000, "/"),
+                pv("h2", now - 60_000, "/cart"),
+            ],
+        ),
+        ("here-2", vec![pv("h3", now - 30_000, "/cart")]),
+        ("gone", vec![pv("g1", now - 600_000, "/old")]),
+    ] {
+        let batch =
+            json!({"site": "demo", "visitor_id": visitor, "session_id": visitor, "events": events});
+        let (s, body) = app.post_json("/api/v1/collect", &batch).await;
+        assert_eq!(s, 202, "{body}");
+    }
+    app.settle().await;
+    let (status, live) = app.get_api("/api/v1/sites/demo/live?events=2").await;
+    assert_eq!(status, 200, "{live}");
+    assert_eq!(live["active_visitors"], 2);
+    let visitors = live["visitors"].as_array().unwrap();
+    assert_eq!(visitors[0]["current_page"], "/cart");
+    assert_eq!(visitors[1]["current_page"], "/cart");
+    assert_eq!(
+        live["pages"],
+        json!([{"value": "/cart", "visitors": 2, "count": 2}])
+    );
+    let events = live["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(
+        events[0]["ts_ms"].as_i64() > events[1]["ts_ms"].as_i64(),
+        "newest first: {live}"
+    );
+    let (status, _) = app.get_api("/api/v1/sites/demo/live?from=2026-01-01").await;
+    assert_eq!(status, 400);
+    app.shutdown().await;
+}

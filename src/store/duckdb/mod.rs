@@ -6,6 +6,7 @@
 //! from it, so reports run while ingestion continues.
 
 mod ecommerce;
+mod live;
 mod meta;
 mod overview;
 mod read;
@@ -209,6 +210,10 @@ impl Store for DuckDbStore {
 
     fn ecommerce(&self, plan: &EcommercePlan) -> StoreResult<Ecommerce> {
         self.read(|c| ecommerce::ecommerce(c, plan))
+    }
+
+    fn live(&self, plan: &crate::query::live::LivePlan) -> StoreResult<crate::query::live::Live> {
+        self.read(|c| live::live(c, plan))
     }
 
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {

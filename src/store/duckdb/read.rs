@@ -204,34 +204,39 @@ pub(super) fn session_detail(
 
     let mut stmt = conn
         .prepare(
-            "SELECT epoch_ms(ts), kind, name, path, url, title, x, y, page_y, depth, target, label,
-                    props, value_minor, currency, transaction_id, duration_ms
-             FROM events WHERE site = $1 AND session_id = $2 ORDER BY ts, eid",
+            &format!("SELECT {EVENT_ROW_COLUMNS} FROM events WHERE site = $1 AND session_id = $2 ORDER BY ts, eid"),
         )
         .map_err(map_err)?;
     let rows = stmt
-        .query_map(params![site, sid], |r| {
-            Ok(EventRow {
-                ts_ms: r.get(0)?,
-                kind: r.get(1)?,
-                name: r.get(2)?,
-                path: r.get(3)?,
-                url: r.get(4)?,
-                title: r.get(5)?,
-                x: r.get(6)?,
-                y: r.get(7)?,
-                page_y: r.get(8)?,
-                depth_pct: r.get::<_, Option<i16>>(9)?.map(i32::from),
-                target: r.get(10)?,
-                label: r.get(11)?,
-                props: r.get(12)?,
-                value_minor: r.get(13)?,
-                currency: r.get(14)?,
-                transaction_id: r.get(15)?,
-                duration_ms: r.get(16)?,
-            })
-        })
+        .query_map(params![site, sid], |r| event_row(r, 0))
         .map_err(map_err)?;
     let events = rows.collect::<Result<Vec<_>, _>>().map_err(map_err)?;
     Ok(Some(SessionDetail { summary, events }))
+}
+
+/// The columns [`event_row`] reads, in its order.
+pub(super) const EVENT_ROW_COLUMNS: &str = "epoch_ms(ts), kind, name, path, url, title, x, y, \
+     page_y, depth, target, label, props, value_minor, currency, transaction_id, duration_ms";
+
+/// One event as reports show it, from [`EVENT_ROW_COLUMNS`] starting at column `at`.
+pub(super) fn event_row(r: &Row<'_>, at: usize) -> duckdb::Result<EventRow> {
+    Ok(EventRow {
+        ts_ms: r.get(at)?,
+        kind: r.get(at + 1)?,
+        name: r.get(at + 2)?,
+        path: r.get(at + 3)?,
+        url: r.get(at + 4)?,
+        title: r.get(at + 5)?,
+        x: r.get(at + 6)?,
+        y: r.get(at + 7)?,
+        page_y: r.get(at + 8)?,
+        depth_pct: r.get::<_, Option<i16>>(at + 9)?.map(i32::from),
+        target: r.get(at + 10)?,
+        label: r.get(at + 11)?,
+        props: r.get(at + 12)?,
+        value_minor: r.get(at + 13)?,
+        currency: r.get(at + 14)?,
+        transaction_id: r.get(at + 15)?,
+        duration_ms: r.get(at + 16)?,
+    })
 }
