@@ -14,7 +14,7 @@ use crate::store::StoreResult;
 /// The columns every overview statement reads from `events`, restricted by the plan.
 fn scoped_events(filter: &str) -> String {
     format!(
-        "WITH e AS MATERIALIZED (
+        "WITH e AS (
              SELECT visitor_id, session_id, ts, kind, path, duration_ms FROM events WHERE {filter}
          )"
     )
