@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use footfall::model::{SessionId, SiteId};
 use footfall::query::ecommerce::EcommercePlan;
+use footfall::query::engagement::{EngagementBy, EngagementPlan, EngagementSort};
 use footfall::query::live::LivePlan;
 use footfall::query::{
     Filter, Filters, Granularity, OverviewPlan, SessionDetailPlan, SessionField, SessionListPlan,
@@ -52,15 +53,32 @@ fn measure(name: &str, mut run: impl FnMut()) {
 }
 
 fn main() -> anyhow::Result<()> {
-    let sizes: Vec<u64> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
-    let sizes = if sizes.is_empty() { vec![1_000_000] } else { sizes };
+    let sizes: Vec<u64> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    let sizes = if sizes.is_empty() {
+        vec![1_000_000]
+    } else {
+        sizes
+    };
     for events in sizes {
         let dir = tempfile::tempdir()?;
         let store = DuckDbStore::open(dir.path(), &DuckDbOptions::default())?;
-        let site = store.sites()?.into_iter().find(|s| s.id.as_str() == "demo").expect("demo site");
+        let site = store
+            .sites()?
+            .into_iter()
+            .find(|s| s.id.as_str() == "demo")
+            .expect("demo site");
         let now = footfall::clock::now_ms();
         let started = Instant::now();
-        let opts = SeedOptions { site, events, days: 30, now_ms: now, rng_seed: 7 };
+        let opts = SeedOptions {
+            site,
+            events,
+            days: 30,
+            now_ms: now,
+            rng_seed: 7,
+        };
         generate(&opts, 200_000, |batches| store.append(&batches, None))?;
         store.checkpoint()?;
         let seed_secs = started.elapsed().as_secs_f64();
@@ -76,8 +94,12 @@ fn main() -> anyhow::Result<()> {
             events as f64 / seed_secs,
             bytes as f64 / events as f64
         );
-        println!("| report (ms)                  |      cold |  warm p50 |  warm p95 |  warm min |");
-        println!("|------------------------------|-----------|-----------|-----------|-----------|");
+        println!(
+            "| report (ms)                  |      cold |  warm p50 |  warm p95 |  warm min |"
+        );
+        println!(
+            "|------------------------------|-----------|-----------|-----------|-----------|"
+        );
         let site = SiteId::parse("demo")?;
         let range = TimeRange::new(now - 30 * 86_400_000, now + 1)?;
         let all = Filters::default();
@@ -109,9 +131,16 @@ fn main() -> anyhow::Result<()> {
         measure("session list (50)", || {
             store.sessions(&list).expect("sessions");
         });
-        let first = store.sessions(&list)?.sessions.first().map(|s| s.session_id.clone());
+        let first = store
+            .sessions(&list)?
+            .sessions
+            .first()
+            .map(|s| s.session_id.clone());
         if let Some(id) = first {
-            let detail = SessionDetailPlan { site: site.clone(), session: SessionId::parse_hex(&id)? };
+            let detail = SessionDetailPlan {
+                site: site.clone(),
+                session: SessionId::parse_hex(&id)?,
+            };
             measure("session detail", || {
                 store.session_detail(&detail).expect("detail");
             });
@@ -125,7 +154,28 @@ fn main() -> anyhow::Result<()> {
         measure("e-commerce", || {
             store.ecommerce(&ecommerce).expect("ecommerce");
         });
-        let live = LivePlan { site: site.clone(), now_ms: now, filters: all.clone(), events: 50 };
+        for by in [EngagementBy::User, EngagementBy::Visitor] {
+            let engagement = EngagementPlan {
+                site: site.clone(),
+                range,
+                filters: all.clone(),
+                by,
+                sort: EngagementSort::Score,
+                search: None,
+                limit: EngagementPlan::DEFAULT_LIMIT,
+                offset: 0,
+            };
+            let name = format!("engagement + retention ({by:?})");
+            measure(&name, || {
+                store.engagement(&engagement).expect("engagement");
+            });
+        }
+        let live = LivePlan {
+            site: site.clone(),
+            now_ms: now,
+            filters: all.clone(),
+            events: 50,
+        };
         measure("live", || {
             store.live(&live).expect("live");
         });

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::model::{SessionId, SiteId};
 
 pub mod ecommerce;
+pub mod engagement;
 pub mod filter;
 pub mod live;
 pub mod overview;

@@ -65,6 +65,12 @@ pub trait Store: Send + Sync + 'static {
     /// The e-commerce report; `query::ecommerce` states how orders, revenue and the funnel
     /// are counted.
     fn ecommerce(&self, plan: &EcommercePlan) -> StoreResult<Ecommerce>;
+    /// The engagement report; `query::engagement` states how users, scores, activity and
+    /// cohorts are counted.
+    fn engagement(
+        &self,
+        plan: &crate::query::engagement::EngagementPlan,
+    ) -> StoreResult<crate::query::engagement::Engagement>;
     /// Stored events of a site (all kinds, bots included): for tests and operators.
     fn count_events(&self, site: &SiteId) -> StoreResult<u64>;
 

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod ecommerce;
+pub mod engagement;
 pub mod error;
 pub mod ingest;
 
@@ -67,6 +68,10 @@ pub fn router(state: AppState) -> Router {
             get(api::session_detail),
         )
         .route("/api/v1/sites/{site}/ecommerce", get(ecommerce::ecommerce))
+        .route(
+            "/api/v1/sites/{site}/engagement",
+            get(engagement::engagement),
+        )
         .route("/api/v1/sites/{site}/live", get(api::live))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

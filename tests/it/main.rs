@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod durability;
 mod ecommerce;
+mod engagement;
 mod filters;
 mod ingest;
 mod overview;

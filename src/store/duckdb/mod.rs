@@ -6,6 +6,7 @@
 //! from it, so reports run while ingestion continues.
 
 mod ecommerce;
+mod engagement;
 mod live;
 mod meta;
 mod overview;
@@ -214,6 +215,13 @@ impl Store for DuckDbStore {
 
     fn live(&self, plan: &crate::query::live::LivePlan) -> StoreResult<crate::query::live::Live> {
         self.read(|c| live::live(c, plan))
+    }
+
+    fn engagement(
+        &self,
+        plan: &crate::query::engagement::EngagementPlan,
+    ) -> StoreResult<crate::query::engagement::Engagement> {
+        self.read(|c| engagement::engagement(c, plan))
     }
 
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {

@@ -1,5 +1,10 @@
 //! The overview report in DuckDB SQL: totals (and the previous period's), a time series and
-//! the top lists, each over the events of the sessions the filters select.
+//! the top lists, each over the sessions the filters select.
+//!
+//! Session-level figures (visitors, sessions, durations, bounce, engaged time, series, entry
+//! and exit pages, session attributes) group the per-batch rollups in `session_meta`, one row
+//! per batch instead of one per event; a batch counts at the time of its first event. Event
+//! counts by type and the page list read `events`.
 
 use std::collections::BTreeMap;
 
@@ -11,11 +16,14 @@ use super::sql::{Params, events_where};
 use crate::query::{Granularity, Overview, OverviewPlan, SeriesPoint, TimeRange, TopRow, Totals};
 use crate::store::StoreResult;
 
-/// The columns every overview statement reads from `events`, restricted by the plan.
-fn scoped_events(filter: &str) -> String {
+/// The batch rollups every overview statement reads, restricted by the plan. The predicate
+/// from `events_where` only names columns that `session_meta` has too.
+fn scoped_batches(filter: &str) -> String {
     format!(
-        "WITH e AS (
-             SELECT visitor_id, session_id, ts, kind, path, duration_ms FROM events WHERE {filter}
+        "WITH b AS (
+             SELECT session_id, visitor_id, ts, last_ts, events, pageviews, engaged_ms,
+                    entry_page, exit_page
+             FROM session_meta WHERE {filter}
          )"
     )
 }
@@ -26,19 +34,18 @@ fn totals(conn: &Connection, plan: &OverviewPlan, range: TimeRange) -> StoreResu
     let sql = format!(
         "{},
          s AS (
-             SELECT count(*) FILTER (WHERE kind = 'pageview') AS pv,
-                    epoch_ms(max(ts)) - epoch_ms(min(ts)) AS dur
-             FROM e GROUP BY session_id
+             SELECT sum(pageviews) AS pv, epoch_ms(max(last_ts)) - epoch_ms(min(ts)) AS dur
+             FROM b GROUP BY session_id
          )
-         SELECT (SELECT count(DISTINCT visitor_id) FROM e),
+         SELECT (SELECT count(DISTINCT visitor_id) FROM b),
                 (SELECT count(*) FROM s),
                 (SELECT coalesce(sum(pv), 0)::BIGINT FROM s),
-                (SELECT count(*) FROM e),
+                (SELECT coalesce(sum(events), 0)::BIGINT FROM b),
                 (SELECT coalesce(avg(CASE WHEN pv <= 1 THEN 1.0 ELSE 0.0 END), 0)::DOUBLE FROM s),
                 (SELECT coalesce(avg(dur), 0)::DOUBLE FROM s),
                 (SELECT coalesce(median(dur), 0)::DOUBLE FROM s),
-                (SELECT coalesce(sum(duration_ms) FILTER (WHERE kind = 'engagement'), 0)::BIGINT FROM e)",
-        scoped_events(&filter)
+                (SELECT coalesce(sum(engaged_ms), 0)::BIGINT FROM b)",
+        scoped_batches(&filter)
     );
     conn.query_row(&sql, params_from_iter(&p.values), |r| {
         let sessions = r.get::<_, i64>(1)? as u64;
@@ -78,10 +85,10 @@ fn series(
     p: &Params,
 ) -> StoreResult<Vec<SeriesPoint>> {
     let sql = format!(
-        "{} SELECT epoch_ms(date_trunc('{}', ts)) AS b, count(DISTINCT visitor_id), count(DISTINCT session_id),
-                  count(*) FILTER (WHERE kind = 'pageview'), count(*)
-           FROM e GROUP BY b ORDER BY b",
-        scoped_events(filter),
+        "{} SELECT epoch_ms(date_trunc('{}', ts)) AS bucket, count(DISTINCT visitor_id),
+                  count(DISTINCT session_id), sum(pageviews)::BIGINT, sum(events)::BIGINT
+           FROM b GROUP BY bucket ORDER BY bucket",
+        scoped_batches(filter),
         trunc_unit(plan.granularity)
     );
     let mut stmt = conn.prepare(&sql).map_err(map_err)?;
@@ -157,21 +164,21 @@ fn top_lists(
         })
         .collect();
     let sql = format!(
-        "{e},
+        "{b},
          s AS (
              SELECT session_id, any_value(visitor_id) AS visitor_id,
-                    arg_min(path, ts) FILTER (WHERE kind = 'pageview') AS entry_page,
-                    arg_max(path, ts) FILTER (WHERE kind = 'pageview') AS exit_page
-             FROM e GROUP BY session_id
+                    arg_min(entry_page, ts) FILTER (WHERE entry_page IS NOT NULL) AS entry_page,
+                    arg_max(exit_page, last_ts) FILTER (WHERE exit_page IS NOT NULL) AS exit_page
+             FROM b GROUP BY session_id
          ),
          sm AS (
              SELECT session_id, any_value(visitor_id) AS visitor_id, {attributes}
-             FROM session_meta WHERE site = $1 AND session_id IN (SELECT session_id FROM s)
+             FROM session_meta WHERE {filter}
              GROUP BY session_id
          ),
          lists AS (
              SELECT 'pages' AS list, path AS value, count(DISTINCT visitor_id) AS visitors, count(*) AS n
-             FROM e WHERE kind = 'pageview' GROUP BY path
+             FROM events WHERE {filter} AND kind = 'pageview' GROUP BY path
              UNION ALL
              SELECT 'entry_pages', entry_page, count(DISTINCT visitor_id), count(*)
              FROM s WHERE entry_page IS NOT NULL GROUP BY entry_page
@@ -186,7 +193,7 @@ fn top_lists(
              FROM lists
          )
          SELECT list, value, visitors, n FROM ranked WHERE rank <= {limit} ORDER BY list, rank",
-        e = scoped_events(filter),
+        b = scoped_batches(filter),
         attributes = attributes.join(", "),
         unions = unions.join(" UNION ALL "),
     );

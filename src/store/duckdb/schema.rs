@@ -34,9 +34,9 @@ pub const MIGRATIONS: &[&str] = &[
         transaction_id  VARCHAR,
         duration_ms     BIGINT               -- engaged time, media position
     );
-    -- One row per stored batch: what enrichment said about the client and the traffic source.
-    -- Kept apart from events because it is the same for every event of a batch; a session's
-    -- attributes are those of its earliest batch.
+    -- One row per stored batch: what enrichment said about the client and the traffic source,
+    -- and a rollup of its events. Kept apart from events because it is the same for every
+    -- event of a batch; a session's attributes are those of its earliest batch.
     CREATE TABLE session_meta (
         site            VARCHAR   NOT NULL,
         session_id      BIGINT    NOT NULL,
@@ -60,7 +60,15 @@ pub const MIGRATIONS: &[&str] = &[
         utm_medium      VARCHAR,
         utm_campaign    VARCHAR,
         utm_term        VARCHAR,
-        utm_content     VARCHAR
+        utm_content     VARCHAR,
+        -- Rollup of the batch's events, so session-level report figures group one row per
+        -- batch instead of one per event.
+        last_ts         TIMESTAMP NOT NULL,  -- latest event of the batch
+        events          INTEGER   NOT NULL,
+        pageviews       INTEGER   NOT NULL,
+        engaged_ms      BIGINT    NOT NULL,  -- sum of engagement events
+        entry_page      VARCHAR,             -- path of the batch's first pageview
+        exit_page       VARCHAR              -- path of the batch's last pageview
     );
     CREATE TABLE items (
         site           VARCHAR   NOT NULL,

@@ -410,6 +410,12 @@ struct MetaColumns {
     utm_campaign: StringBuilder,
     utm_term: StringBuilder,
     utm_content: StringBuilder,
+    last_ts: TimestampMicrosecondBuilder,
+    events: Int32Builder,
+    pageviews: Int32Builder,
+    engaged_ms: Int64Builder,
+    entry_page: StringBuilder,
+    exit_page: StringBuilder,
 }
 
 impl MetaColumns {
@@ -417,6 +423,22 @@ impl MetaColumns {
         let Some(first_ts) = b.events.iter().map(|e| e.ts_ms).min() else {
             return;
         };
+        let last_ts = b.events.iter().map(|e| e.ts_ms).max().unwrap_or(first_ts);
+        let mut pageviews: Vec<(i64, &str)> = b
+            .events
+            .iter()
+            .filter(|e| matches!(e.data, EventData::Pageview { .. }))
+            .map(|e| (e.ts_ms, path_of(&e.url)))
+            .collect();
+        pageviews.sort();
+        let engaged: i64 = b
+            .events
+            .iter()
+            .map(|e| match e.data {
+                EventData::Engagement { engaged_ms } => engaged_ms,
+                _ => 0,
+            })
+            .sum();
         let (c, s) = (&b.client, &b.source);
         self.len += 1;
         self.site.append_value(b.site.as_str());
@@ -442,6 +464,15 @@ impl MetaColumns {
         self.utm_campaign.append_option(s.utm_campaign.as_deref());
         self.utm_term.append_option(s.utm_term.as_deref());
         self.utm_content.append_option(s.utm_content.as_deref());
+        self.last_ts.append_value(ms_to_us(last_ts));
+        self.events
+            .append_value(i32::try_from(b.events.len()).unwrap_or(i32::MAX));
+        self.pageviews
+            .append_value(i32::try_from(pageviews.len()).unwrap_or(i32::MAX));
+        self.engaged_ms.append_value(engaged);
+        self.entry_page
+            .append_option(pageviews.first().map(|p| p.1));
+        self.exit_page.append_option(pageviews.last().map(|p| p.1));
     }
 
     fn finish(mut self) -> Result<RecordBatch, StoreError> {
@@ -469,6 +500,12 @@ impl MetaColumns {
             ("utm_campaign", Arc::new(self.utm_campaign.finish())),
             ("utm_term", Arc::new(self.utm_term.finish())),
             ("utm_content", Arc::new(self.utm_content.finish())),
+            ("last_ts", Arc::new(self.last_ts.finish())),
+            ("events", Arc::new(self.events.finish())),
+            ("pageviews", Arc::new(self.pageviews.finish())),
+            ("engaged_ms", Arc::new(self.engaged_ms.finish())),
+            ("entry_page", Arc::new(self.entry_page.finish())),
+            ("exit_page", Arc::new(self.exit_page.finish())),
         ])
     }
 }
