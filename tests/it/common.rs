@@ -146,3 +146,21 @@ pub fn native_batch(site: &str, visitor: &str, session: &str, prefix: &str, n: u
         "events": events,
     })
 }
+
+pub const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
+pub const BOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+/// Posts a native batch as a browser with user agent `ua` whose address a trusted proxy
+/// forwards as `ip` (the app must trust 127.0.0.1); expects it to be accepted.
+pub async fn send_from(app: &TestApp, ip: &str, ua: &str, batch: Value) {
+    let r = app
+        .client
+        .post(app.url("/api/v1/collect"))
+        .header("x-forwarded-for", ip)
+        .header("user-agent", ua)
+        .json(&batch)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap_or_default());
+}

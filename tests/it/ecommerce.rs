@@ -10,24 +10,9 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, now_ms};
+use crate::common::{BOT, CHROME, TestApp, now_ms, send_from as send};
 
-const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
-const BOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 const GOOGLE: &str = "https://www.google.com/search?q=mugs";
-
-async fn send(app: &TestApp, ip: &str, ua: &str, batch: Value) {
-    let r = app
-        .client
-        .post(app.url("/api/v1/collect"))
-        .header("x-forwarded-for", ip)
-        .header("user-agent", ua)
-        .json(&batch)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
-}
 
 fn batch(session: &str, url: &str, referrer: Option<&str>, events: Vec<Value>) -> Value {
     let mut page = json!({ "url": url });

@@ -28,10 +28,8 @@ use footfall::model::{SiteId, VisitorId};
 use footfall::query::engagement::week_start;
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, now_ms};
+use crate::common::{BOT, CHROME, TestApp, now_ms};
 
-const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
-const BOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
 

@@ -7,25 +7,9 @@
 //! | C | vc | newsletter (utm) | US | `/blog/two`, `/product/1` | purchase 12.50 EUR | - |
 //! | D (bot) | vd | direct | US | `/` | - | - |
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::{TestApp, now_ms};
-
-const CHROME: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36";
-const BOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
-
-async fn send(app: &TestApp, ip: &str, ua: &str, batch: Value) {
-    let r = app
-        .client
-        .post(app.url("/api/v1/collect"))
-        .header("x-forwarded-for", ip)
-        .header("user-agent", ua)
-        .json(&batch)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
-}
+use crate::common::{BOT, CHROME, TestApp, now_ms, send_from as send};
 
 pub(crate) async fn fixture() -> TestApp {
     let app = TestApp::spawn_with(
