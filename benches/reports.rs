@@ -112,6 +112,7 @@ fn main() -> anyhow::Result<()> {
             range,
             filters: filters.clone(),
             granularity: Granularity::Day,
+            zone: Default::default(),
             top: 10,
         };
         measure("overview (30 days)", || {

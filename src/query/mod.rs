@@ -13,6 +13,8 @@ pub mod engagement;
 pub mod filter;
 pub mod live;
 pub mod overview;
+pub mod pages;
+pub mod zone;
 
 pub use filter::{Filter, FilterError, Filters, SessionField};
 pub use overview::{Granularity, Overview, OverviewPlan, SeriesPoint, TopRow, Totals};

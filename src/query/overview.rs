@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::zone::Zone;
 use super::{Filters, TimeRange};
 use crate::model::SiteId;
 
-/// The width of one time-series bucket (UTC).
+/// The width of one time-series bucket (in the plan's time zone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {
@@ -47,6 +48,7 @@ impl Granularity {
     }
 
     /// The start of the bucket holding `ms` (weeks start on Monday, as ISO 8601 has it).
+    /// Works on UTC instants and on local wall-clock milliseconds alike.
     pub fn bucket_start(self, ms: i64) -> i64 {
         const HOUR: i64 = 3_600_000;
         const DAY: i64 = 24 * HOUR;
@@ -73,6 +75,8 @@ pub struct OverviewPlan {
     pub range: TimeRange,
     pub filters: Filters,
     pub granularity: Granularity,
+    /// Buckets of the time series are local hours, days and weeks of this zone.
+    pub zone: Zone,
     /// How many rows each top list keeps.
     pub top: u32,
 }
@@ -98,7 +102,10 @@ pub struct Totals {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeriesPoint {
+    /// The UTC instant the bucket starts.
     pub start_ms: i64,
+    /// The bucket's local start, e.g. `2026-11-24` or `2026-11-24T13:00`.
+    pub local: String,
     pub visitors: u64,
     pub sessions: u64,
     pub pageviews: u64,
@@ -122,6 +129,8 @@ pub struct Overview {
     /// The same totals over the equally long period just before `from`.
     pub previous: Totals,
     pub granularity: Option<Granularity>,
+    /// The IANA zone of the series buckets.
+    pub time_zone: String,
     pub series: Vec<SeriesPoint>,
     /// Top lists by name: `pages` (pageviews), `entry_pages`, `exit_pages`, `sources`,
     /// `referrers`, `utm_campaigns`, `countries`, `browsers`, `os`, `devices`, `screen_sizes`

@@ -65,6 +65,12 @@ pub trait Store: Send + Sync + 'static {
     /// The e-commerce report; `query::ecommerce` states how orders, revenue and the funnel
     /// are counted.
     fn ecommerce(&self, plan: &EcommercePlan) -> StoreResult<Ecommerce>;
+    /// The pages and interactions report; `query::pages` states how time on page, scroll
+    /// depth, clicks and forms are counted.
+    fn pages(
+        &self,
+        plan: &crate::query::pages::PagesPlan,
+    ) -> StoreResult<crate::query::pages::Pages>;
     /// The engagement report; `query::engagement` states how users, scores, activity and
     /// cohorts are counted.
     fn engagement(

@@ -17,6 +17,7 @@ use crate::auth::token_hash;
 use crate::model::{SessionId, SiteId};
 use crate::query::filter::FILTER_KEYS;
 use crate::query::live::{Live, LivePlan};
+use crate::query::zone::Zone;
 use crate::query::{
     Filter, Filters, Granularity, Overview, OverviewPlan, SessionDetail, SessionDetailPlan,
     SessionListPlan, SessionPage, SessionSort, TimeRange,
@@ -58,8 +59,9 @@ impl FromRequestParts<AppState> for ApiAuth {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Parses `from`/`to`: epoch milliseconds, RFC 3339, or a date (a `to` date includes that day).
-fn parse_time(key: &str, value: &str, end_of_day: bool) -> Result<i64, ApiError> {
+/// Parses `from`/`to`: epoch milliseconds, RFC 3339, or a date in the report's time zone (a
+/// `to` date includes that day).
+fn parse_time(key: &str, value: &str, end_of_day: bool, zone: Zone) -> Result<i64, ApiError> {
     if let Ok(ms) = value.parse::<i64>() {
         return Ok(ms);
     }
@@ -67,11 +69,12 @@ fn parse_time(key: &str, value: &str, end_of_day: bool) -> Result<i64, ApiError>
         return Ok(t.timestamp_millis());
     }
     if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        let start = d
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().timestamp_millis())
-            .unwrap_or(0);
-        return Ok(if end_of_day { start + DAY_MS } else { start });
+        let day = if end_of_day {
+            d.succ_opt().unwrap_or(d)
+        } else {
+            d
+        };
+        return Ok(zone.midnight_ms(day));
     }
     Err(ApiError::bad_request(
         "invalid_query",
@@ -84,6 +87,8 @@ fn parse_time(key: &str, value: &str, end_of_day: bool) -> Result<i64, ApiError>
 /// Validated common parameters of report queries.
 pub(super) struct Common {
     pub site: SiteId,
+    /// `tz=`: how dates in `from`/`to` and the overview's series buckets are read (default UTC).
+    pub zone: Zone,
     pub range: TimeRange,
     pub filters: Filters,
 }
@@ -94,7 +99,7 @@ pub(super) fn common(
     params: &HashMap<String, String>,
     extra_keys: &[&str],
 ) -> Result<Common, ApiError> {
-    const KEYS: &[&str] = &["from", "to", "include_bots"];
+    const KEYS: &[&str] = &["from", "to", "include_bots", "tz"];
     let known = |k: &str| KEYS.contains(&k) || FILTER_KEYS.contains(&k) || extra_keys.contains(&k);
     if let Some(unknown) = params.keys().find(|k| !known(k)) {
         return Err(ApiError::bad_request(
@@ -116,13 +121,22 @@ pub(super) fn common(
     if state.sites.get(&site).is_none() {
         return Err(ApiError::not_found(format!("site {site:?}")));
     }
+    let zone = match params.get("tz") {
+        None => Zone::default(),
+        Some(name) => Zone::parse(name).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("`tz` must be an IANA time zone such as Europe/Berlin, got {name:?}"),
+            )
+        })?,
+    };
     let now = crate::clock::now_ms();
     let to = match params.get("to") {
-        Some(v) => parse_time("to", v, true)?,
+        Some(v) => parse_time("to", v, true, zone)?,
         None => now + 1,
     };
     let from = match params.get("from") {
-        Some(v) => parse_time("from", v, false)?,
+        Some(v) => parse_time("from", v, false, zone)?,
         None => to - 30 * DAY_MS,
     };
     let include_bots = match params.get("include_bots").map(String::as_str) {
@@ -137,6 +151,7 @@ pub(super) fn common(
     };
     Ok(Common {
         site,
+        zone,
         range: TimeRange::new(from, to)?,
         filters: Filters {
             include_bots,
@@ -195,6 +210,7 @@ pub async fn overview(
         range: c.range,
         filters: c.filters,
         granularity,
+        zone: c.zone,
         top,
     };
     let store = state.store.clone();
@@ -300,27 +316,27 @@ pub async fn live(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_time;
+    use super::{Zone, parse_time};
 
     #[test]
     fn times_parse_in_three_forms() {
         assert_eq!(
-            parse_time("from", "1795560144125", false).unwrap(),
+            parse_time("from", "1795560144125", false, Zone::default()).unwrap(),
             1795560144125
         );
         assert_eq!(
-            parse_time("from", "2026-11-24", false).unwrap(),
+            parse_time("from", "2026-11-24", false, Zone::default()).unwrap(),
             1795478400000
         );
         assert_eq!(
-            parse_time("to", "2026-11-24", true).unwrap(),
+            parse_time("to", "2026-11-24", true, Zone::default()).unwrap(),
             1795478400000 + 86_400_000
         );
         assert_eq!(
-            parse_time("from", "2026-11-24T00:00:00Z", false).unwrap(),
+            parse_time("from", "2026-11-24T00:00:00Z", false, Zone::default()).unwrap(),
             1795478400000
         );
-        let err = parse_time("from", "yesterday", false).unwrap_err();
+        let err = parse_time("from", "yesterday", false, Zone::default()).unwrap_err();
         assert!(err.message.contains("`from`"));
     }
 }

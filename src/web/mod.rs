@@ -9,6 +9,7 @@ pub mod ecommerce;
 pub mod engagement;
 pub mod error;
 pub mod ingest;
+pub mod pages;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
             get(api::session_detail),
         )
         .route("/api/v1/sites/{site}/ecommerce", get(ecommerce::ecommerce))
+        .route("/api/v1/sites/{site}/pages", get(pages::pages))
         .route(
             "/api/v1/sites/{site}/engagement",
             get(engagement::engagement),

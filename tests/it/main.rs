@@ -9,5 +9,6 @@ mod engagement;
 mod filters;
 mod ingest;
 mod overview;
+mod pages;
 mod robustness;
 mod userbehaviour;

@@ -111,3 +111,64 @@ async fn overview_figures_match_the_hand_computed_fixture() {
     assert_eq!(status, 400, "{body}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn series_and_dates_follow_the_time_zone() {
+    let app = crate::common::TestApp::spawn().await;
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .timestamp_millis()
+    };
+    // 22:30 and 23:30 UTC on 20 November are 23:30 on the 20th and 00:30 on the 21st in Berlin.
+    // Two batches: series count a batch at the time of its first event.
+    for (id, ts, path) in [
+        ("z1", "2026-11-20T22:30:00Z", "/a"),
+        ("z2", "2026-11-20T23:30:00Z", "/b"),
+    ] {
+        let batch = json!({"site": "demo", "visitor_id": "tz", "session_id": id, "events": [
+            {"id": id, "ts": at(ts), "type": "pageview", "url": format!("http://localhost{path}")}]});
+        let (status, body) = app.post_json("/api/v1/collect", &batch).await;
+        assert_eq!(status, 202, "{body}");
+    }
+    app.settle().await;
+
+    let (_, berlin) = app
+        .get_api("/api/v1/sites/demo/overview?from=2026-11-20&to=2026-11-21&tz=Europe/Berlin&interval=day")
+        .await;
+    assert_eq!(berlin["time_zone"], "Europe/Berlin");
+    let series = berlin["series"].as_array().unwrap();
+    let days: Vec<(String, i64, u64)> = series
+        .iter()
+        .map(|p| {
+            (
+                p["local"].as_str().unwrap().to_owned(),
+                p["start_ms"].as_i64().unwrap(),
+                p["pageviews"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        vec![
+            ("2026-11-20".to_owned(), at("2026-11-19T23:00:00Z"), 1),
+            ("2026-11-21".to_owned(), at("2026-11-20T23:00:00Z"), 1),
+        ]
+    );
+    let (_, utc) = app
+        .get_api("/api/v1/sites/demo/overview?from=2026-11-20&to=2026-11-21&interval=day")
+        .await;
+    let pageviews: Vec<u64> = utc["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pageviews"].as_u64().unwrap())
+        .collect();
+    assert_eq!(pageviews, vec![2, 0]);
+    let (status, body) = app
+        .get_api("/api/v1/sites/demo/overview?tz=Mars/Olympus")
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["error"]["message"].as_str().unwrap().contains("tz"));
+    app.shutdown().await;
+}

@@ -10,6 +10,7 @@ mod engagement;
 mod live;
 mod meta;
 mod overview;
+mod pages;
 mod read;
 mod schema;
 mod sql;
@@ -211,6 +212,13 @@ impl Store for DuckDbStore {
 
     fn ecommerce(&self, plan: &EcommercePlan) -> StoreResult<Ecommerce> {
         self.read(|c| ecommerce::ecommerce(c, plan))
+    }
+
+    fn pages(
+        &self,
+        plan: &crate::query::pages::PagesPlan,
+    ) -> StoreResult<crate::query::pages::Pages> {
+        self.read(|c| pages::pages(c, plan))
     }
 
     fn live(&self, plan: &crate::query::live::LivePlan) -> StoreResult<crate::query::live::Live> {

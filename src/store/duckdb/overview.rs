@@ -78,24 +78,64 @@ fn trunc_unit(g: Granularity) -> &'static str {
     }
 }
 
+/// SQL that shifts `ts` to local wall-clock time: one bound offset, or a CASE over the
+/// offsets between daylight-saving transitions (each bound).
+fn local_ts(plan: &OverviewPlan, p: &mut Params) -> String {
+    let segments = plan.zone.segments(plan.range);
+    match segments.as_slice() {
+        [(_, offset)] => format!("ts + to_milliseconds({})", p.bind(Value::BigInt(*offset))),
+        _ => {
+            let mut sql = String::from("ts + to_milliseconds(CASE");
+            let last = segments.len() - 1;
+            for (i, (until, offset)) in segments.iter().enumerate() {
+                let offset = p.bind(Value::BigInt(*offset));
+                if i == last {
+                    sql.push_str(&format!(" ELSE {offset} END)"));
+                } else {
+                    let until = p.bind(Value::BigInt(*until));
+                    sql.push_str(&format!(" WHEN ts < epoch_ms({until}) THEN {offset}"));
+                }
+            }
+            sql
+        }
+    }
+}
+
+fn local_label(g: Granularity, wall_ms: i64) -> String {
+    let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(wall_ms) else {
+        return String::new();
+    };
+    match g {
+        Granularity::Hour => t.format("%Y-%m-%dT%H:00").to_string(),
+        Granularity::Day | Granularity::Week => t.format("%Y-%m-%d").to_string(),
+    }
+}
+
 fn series(
     conn: &Connection,
     plan: &OverviewPlan,
     filter: &str,
     p: &Params,
 ) -> StoreResult<Vec<SeriesPoint>> {
+    let mut p = Params {
+        values: p.values.clone(),
+    };
+    let local = local_ts(plan, &mut p);
     let sql = format!(
-        "{} SELECT epoch_ms(date_trunc('{}', ts)) AS bucket, count(DISTINCT visitor_id),
+        "{} SELECT epoch_ms(date_trunc('{}', {local})) AS bucket, count(DISTINCT visitor_id),
                   count(DISTINCT session_id), sum(pageviews)::BIGINT, sum(events)::BIGINT
            FROM b GROUP BY bucket ORDER BY bucket",
         scoped_batches(filter),
         trunc_unit(plan.granularity)
     );
     let mut stmt = conn.prepare(&sql).map_err(map_err)?;
+    let g = plan.granularity;
     let rows = stmt
         .query_map(params_from_iter(&p.values), |r| {
+            let wall: i64 = r.get(0)?;
             Ok(SeriesPoint {
-                start_ms: r.get(0)?,
+                start_ms: wall,
+                local: String::new(),
                 visitors: r.get::<_, i64>(1)? as u64,
                 sessions: r.get::<_, i64>(2)? as u64,
                 pageviews: r.get::<_, i64>(3)? as u64,
@@ -103,24 +143,30 @@ fn series(
             })
         })
         .map_err(map_err)?;
+    // Keyed by local wall-clock bucket start.
     let mut found: BTreeMap<i64, SeriesPoint> = BTreeMap::new();
     for row in rows {
         let point = row.map_err(map_err)?;
         found.insert(point.start_ms, point);
     }
     // Every bucket of the range appears, empty ones with zeros, so charts need no gap logic.
-    let g = plan.granularity;
+    let zone = plan.zone;
     let mut out = Vec::new();
-    let mut start = g.bucket_start(plan.range.from_ms);
-    while start < plan.range.to_ms && out.len() < 10_000 {
-        out.push(found.remove(&start).unwrap_or(SeriesPoint {
-            start_ms: start,
+    let mut wall = g.bucket_start(zone.wall_ms(plan.range.from_ms));
+    let end_wall = zone.wall_ms(plan.range.to_ms);
+    while wall < end_wall && out.len() < 10_000 {
+        let mut point = found.remove(&wall).unwrap_or(SeriesPoint {
+            start_ms: 0,
+            local: String::new(),
             visitors: 0,
             sessions: 0,
             pageviews: 0,
             events: 0,
-        }));
-        start += g.step_ms();
+        });
+        point.start_ms = zone.utc_of_wall(wall);
+        point.local = local_label(g, wall);
+        out.push(point);
+        wall += g.step_ms();
     }
     Ok(out)
 }
@@ -253,6 +299,7 @@ pub(super) fn overview(conn: &Connection, plan: &OverviewPlan) -> StoreResult<Ov
         events_by_type,
         previous: totals(conn, plan, previous_range)?,
         granularity: Some(plan.granularity),
+        time_zone: plan.zone.name().to_owned(),
         series: series(conn, plan, &filter, &p)?,
         top: top_lists(conn, plan, &filter, &p)?,
     })
