@@ -5,6 +5,7 @@
 //! live on other hosts); report routes need an API token.
 
 pub mod api;
+pub mod csv;
 pub mod ecommerce;
 pub mod engagement;
 pub mod error;
@@ -59,9 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/track-behavior/", post(ingest::track_behavior))
         .route("/api/track-behavior", post(ingest::track_behavior))
         .layer(cors);
-    Router::new()
-        .merge(ingest_routes)
-        .route("/api/v1/schema.json", get(schema))
+    // Every report answers JSON, or CSV of one of its tables with `format=csv&table=NAME`.
+    let report_routes = Router::new()
         .route("/api/v1/sites/{site}/overview", get(api::overview))
         .route("/api/v1/sites/{site}/sessions", get(api::sessions))
         .route(
@@ -75,6 +75,11 @@ pub fn router(state: AppState) -> Router {
             get(engagement::engagement),
         )
         .route("/api/v1/sites/{site}/live", get(api::live))
+        .layer(axum::middleware::from_fn(csv::export));
+    Router::new()
+        .merge(ingest_routes)
+        .merge(report_routes)
+        .route("/api/v1/schema.json", get(schema))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/", get(home))

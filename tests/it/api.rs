@@ -284,3 +284,76 @@ async fn live_shows_visitors_active_in_the_last_five_minutes() {
     assert_eq!(status, 400);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn every_report_table_downloads_as_csv_with_the_same_filters() {
+    let app = TestApp::spawn().await;
+    for i in 0..3 {
+        let (s, _) = app
+            .post_json(
+                "/api/v1/collect",
+                &native_batch(
+                    "demo",
+                    &format!("v{i}"),
+                    &format!("s{i}"),
+                    &format!("c{i}"),
+                    5,
+                ),
+            )
+            .await;
+        assert_eq!(s, 202);
+    }
+    app.settle().await;
+    let get = |path: String| {
+        let req = app.client.get(app.url(&path)).bearer_auth(&app.token);
+        async move { req.send().await.unwrap() }
+    };
+    let r = get("/api/v1/sites/demo/sessions?format=csv&table=sessions&limit=2".into()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("sessions-sessions.csv")
+    );
+    let text = r.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "a header and the two sessions the limit allows: {text}"
+    );
+    assert!(
+        lines[0].starts_with("browser,country,device,duration_ms"),
+        "{}",
+        lines[0]
+    );
+
+    let r = get("/api/v1/sites/demo/overview?format=csv&table=top.pages&page=/p/0".into()).await;
+    let text = r.text().await.unwrap();
+    assert_eq!(text, "count,value,visitors\n3,/p/0,3\n");
+
+    let (status, body) = {
+        let r = get("/api/v1/sites/demo/overview?format=csv".into()).await;
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("top.pages"),
+        "{body}"
+    );
+    let r = app
+        .client
+        .get(app.url("/api/v1/sites/demo/sessions?format=csv&table=sessions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "errors stay JSON and auth still applies");
+    let r = get("/api/v1/sites/demo/sessions?format=xml".into()).await;
+    assert_eq!(r.status(), 400);
+    app.shutdown().await;
+}
