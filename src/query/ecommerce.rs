@@ -41,14 +41,7 @@ impl EcommercePlan {
 
     /// Validates the product limit (`None`: the default of 20).
     pub fn product_limit(limit: Option<&str>) -> Result<u32, PlanError> {
-        match limit {
-            None => Ok(Self::DEFAULT_PRODUCT_LIMIT),
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|l| (1..=Self::MAX_PRODUCT_LIMIT).contains(l))
-                .ok_or(PlanError::BadLimit(Self::MAX_PRODUCT_LIMIT)),
-        }
+        super::parse_limit(limit, Self::DEFAULT_PRODUCT_LIMIT, Self::MAX_PRODUCT_LIMIT)
     }
 }
 

@@ -36,6 +36,18 @@ pub enum PlanError {
     BadLimit(u32),
 }
 
+/// Validates a `limit` request parameter: absent gives `default`, otherwise 1..=`max`.
+pub fn parse_limit(value: Option<&str>, default: u32, max: u32) -> Result<u32, PlanError> {
+    match value {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=max).contains(l))
+            .ok_or(PlanError::BadLimit(max)),
+    }
+}
+
 impl TimeRange {
     pub const MAX_DAYS: i64 = 3660;
 

@@ -86,14 +86,7 @@ impl PagesPlan {
 
     /// Validates the page limit (`None`: the default of 50).
     pub fn limit(limit: Option<&str>) -> Result<u32, PlanError> {
-        match limit {
-            None => Ok(Self::DEFAULT_LIMIT),
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|l| (1..=Self::MAX_LIMIT).contains(l))
-                .ok_or(PlanError::BadLimit(Self::MAX_LIMIT)),
-        }
+        super::parse_limit(limit, Self::DEFAULT_LIMIT, Self::MAX_LIMIT)
     }
 }
 

@@ -160,6 +160,16 @@ pub(super) fn common(
     })
 }
 
+/// Validates an `offset` request parameter (absent: 0).
+pub(super) fn parse_offset(params: &HashMap<String, String>) -> Result<u64, ApiError> {
+    match params.get("offset") {
+        None => Ok(0),
+        Some(v) => v.parse::<u64>().map_err(|_| {
+            ApiError::bad_request("invalid_query", "`offset` must be a non-negative integer")
+        }),
+    }
+}
+
 pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -224,22 +234,12 @@ pub async fn sessions(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<SessionPage>, ApiError> {
     let c = common(&state, &site, &params, &["limit", "offset", "sort"])?;
-    let limit = match params.get("limit") {
-        None => 50,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=SessionListPlan::MAX_LIMIT).contains(l))
-            .ok_or(crate::query::PlanError::BadLimit(
-                SessionListPlan::MAX_LIMIT,
-            ))?,
-    };
-    let offset = match params.get("offset") {
-        None => 0,
-        Some(v) => v.parse::<u64>().map_err(|_| {
-            ApiError::bad_request("invalid_query", "`offset` must be a non-negative integer")
-        })?,
-    };
+    let limit = crate::query::parse_limit(
+        params.get("limit").map(String::as_str),
+        50,
+        SessionListPlan::MAX_LIMIT,
+    )?;
+    let offset = parse_offset(&params)?;
     let sort = match params.get("sort") {
         None => SessionSort::default(),
         Some(v) => SessionSort::parse(v).ok_or_else(|| {

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 
 use super::AppState;
-use super::api::{ApiAuth, blocking, common};
+use super::api::{ApiAuth, blocking, common, parse_offset};
 use super::error::ApiError;
 use crate::query::engagement::{Engagement, EngagementBy, EngagementPlan, EngagementSort};
 
@@ -49,16 +49,7 @@ pub async fn engagement(
             )
         })?,
     };
-    let offset = match params.get("offset") {
-        None => 0,
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|o| i64::try_from(*o).is_ok())
-            .ok_or_else(|| {
-                ApiError::bad_request("invalid_query", "`offset` must be a non-negative integer")
-            })?,
-    };
+    let offset = parse_offset(&params)?;
     let search = match params.get("q").map(String::as_str) {
         None | Some("") => None,
         Some(q) if q.chars().count() > EngagementPlan::MAX_SEARCH_CHARS => {

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 
 use super::AppState;
-use super::api::{ApiAuth, blocking, common};
+use super::api::{ApiAuth, blocking, common, parse_offset};
 use super::error::ApiError;
 use crate::query::pages::{PageSort, Pages, PagesPlan};
 
@@ -24,12 +24,7 @@ pub async fn pages(
 ) -> Result<Json<Pages>, ApiError> {
     let c = common(&state, &site, &params, &["limit", "offset", "sort"])?;
     let limit = PagesPlan::limit(params.get("limit").map(String::as_str))?;
-    let offset = match params.get("offset") {
-        None => 0,
-        Some(v) => v.parse::<u64>().map_err(|_| {
-            ApiError::bad_request("invalid_query", "`offset` must be a non-negative integer")
-        })?,
-    };
+    let offset = parse_offset(&params)?;
     let sort = match params.get("sort") {
         None => PageSort::default(),
         Some(v) => PageSort::parse(v).ok_or_else(|| {
