@@ -10,6 +10,9 @@
 //! site `demo`), then runs each report plan once cold (first run after opening the store) and
 //! `RUNS` times warm, and prints one table row per report: the store's own time, which is what
 //! the server spends per request before serialising JSON. Timing lives here, never in tests.
+//!
+//! `--keep DIR` seeds into `DIR/<events>` and reuses a database already there, so a report can
+//! be re-measured after a query change without seeding again.
 
 use std::time::Instant;
 
@@ -53,24 +56,40 @@ fn measure(name: &str, mut run: impl FnMut()) {
 }
 
 fn main() -> anyhow::Result<()> {
-    let sizes: Vec<u64> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse())
-        .collect::<Result<_, _>>()?;
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let keep = match args.iter().position(|a| a == "--keep") {
+        Some(i) if i + 1 < args.len() => {
+            let dir = std::path::PathBuf::from(args.remove(i + 1));
+            args.remove(i);
+            Some(dir)
+        }
+        Some(_) => anyhow::bail!("--keep needs a directory"),
+        None => None,
+    };
+    let sizes: Vec<u64> = args.iter().map(|a| a.parse()).collect::<Result<_, _>>()?;
     let sizes = if sizes.is_empty() {
         vec![1_000_000]
     } else {
         sizes
     };
     for events in sizes {
-        let dir = tempfile::tempdir()?;
-        let store = DuckDbStore::open(dir.path(), &DuckDbOptions::default())?;
+        let temp = tempfile::tempdir()?;
+        let dir = match &keep {
+            Some(base) => base.join(events.to_string()),
+            None => temp.path().to_path_buf(),
+        };
+        let reuse = dir.join("footfall.duckdb").exists();
+        let store = DuckDbStore::open(&dir, &DuckDbOptions::default())?;
         let site = store
             .sites()?
             .into_iter()
             .find(|s| s.id.as_str() == "demo")
             .expect("demo site");
-        let now = footfall::clock::now_ms();
+        let marker = dir.join("bench-seeded-at");
+        let now = match std::fs::read_to_string(&marker) {
+            Ok(text) if reuse => text.trim().parse()?,
+            _ => footfall::clock::now_ms(),
+        };
         let started = Instant::now();
         let opts = SeedOptions {
             site,
@@ -79,16 +98,22 @@ fn main() -> anyhow::Result<()> {
             now_ms: now,
             rng_seed: 7,
         };
-        generate(&opts, 200_000, |batches| store.append(&batches, None))?;
+        if reuse {
+            // The seed's timestamps are relative to when it ran; measure over its days.
+            println!("reusing {}", dir.display());
+        } else {
+            generate(&opts, 200_000, |batches| store.append(&batches, None))?;
+            std::fs::write(&marker, now.to_string())?;
+        }
         store.checkpoint()?;
         let seed_secs = started.elapsed().as_secs_f64();
-        let bytes: u64 = std::fs::read_dir(dir.path())?
+        let bytes: u64 = std::fs::read_dir(&dir)?
             .filter_map(|e| e.ok()?.metadata().ok())
             .map(|m| m.len())
             .sum();
         drop(store);
         // Reopen so the first run of each report is as cold as a restarted server's.
-        let store = DuckDbStore::open(dir.path(), &DuckDbOptions::default())?;
+        let store = DuckDbStore::open(&dir, &DuckDbOptions::default())?;
         println!(
             "\n{events} events: seeded in {seed_secs:.1} s ({:.0} events/s), {:.1} bytes/event on disk\n",
             events as f64 / seed_secs,

@@ -75,12 +75,12 @@ const MONEY: &str = "
     ORDER BY what, currency NULLS LAST";
 
 /// Per (source|country, value, currency): orders and revenue, with the attributes of the
-/// session's earliest batch.
+/// session's earliest attribute row (`sessions`).
 const BREAKDOWN: &str = "
     WITH orders AS ({orders}),
     m AS (
         SELECT session_id, arg_min(source, ts) AS source, arg_min(country, ts) AS country
-        FROM session_meta
+        FROM sessions
         WHERE site = $1 AND session_id IN (SELECT session_id FROM orders)
         GROUP BY session_id
     ),
@@ -376,7 +376,7 @@ mod tests {
             product_limit: 20,
         };
         let st = statements(&plan);
-        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM session_meta WHERE site = $1 GROUP BY session_id HAVING arg_min(country, ts) = $5) AND session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND kind = 'pageview' AND starts_with(path, $6))";
+        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 GROUP BY session_id HAVING arg_min(country, ts) = $5) AND session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND kind = 'pageview' AND starts_with(path, $6))";
         let orders = format!(
             "SELECT session_id, eid, currency, value_minor FROM events WHERE {filter} AND kind = 'commerce' AND name = 'purchase' QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY ts, eid) = 1"
         );
@@ -406,7 +406,7 @@ mod tests {
             st.breakdown,
             format!(
                 "WITH orders AS ({orders}), \
-                 m AS ( SELECT session_id, arg_min(source, ts) AS source, arg_min(country, ts) AS country FROM session_meta WHERE site = $1 AND session_id IN (SELECT session_id FROM orders) GROUP BY session_id ), \
+                 m AS ( SELECT session_id, arg_min(source, ts) AS source, arg_min(country, ts) AS country FROM sessions WHERE site = $1 AND session_id IN (SELECT session_id FROM orders) GROUP BY session_id ), \
                  o AS ( SELECT orders.currency, orders.value_minor, m.source, m.country FROM orders LEFT JOIN m ON m.session_id = orders.session_id ) \
                  SELECT 'source' AS dim, source AS key, currency, count(*), coalesce(sum(value_minor), 0)::BIGINT FROM o GROUP BY source, currency \
                  UNION ALL \

@@ -345,7 +345,7 @@ mod tests {
             offset: 100,
         };
         let st = statements(&plan);
-        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM session_meta WHERE site = $1 GROUP BY session_id HAVING arg_min(country, ts) = $5)";
+        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 GROUP BY session_id HAVING arg_min(country, ts) = $5)";
         let links = "links AS ( SELECT visitor_id, arg_min(user_id, ts) AS user_id FROM identities WHERE site = $1 GROUP BY visitor_id )";
         let key = "coalesce(s.user_id, links.user_id)";
         let score = "round(25.0::DOUBLE * least(1::DOUBLE, ln(1 + sessions::DOUBLE) / ln(21.0::DOUBLE)) + 30.0::DOUBLE * least(1::DOUBLE, ln(1 + engaged_ms::DOUBLE / 60000) / ln(61.0::DOUBLE)) + 15.0::DOUBLE * least(1::DOUBLE, ln(1 + pageviews::DOUBLE) / ln(51.0::DOUBLE)) + 10.0::DOUBLE * least(1::DOUBLE, ln(1 + clicks::DOUBLE) / ln(101.0::DOUBLE)) + 20.0::DOUBLE * least(1::DOUBLE, ln(1 + purchases::DOUBLE) / ln(6.0::DOUBLE)), 1)";

@@ -27,7 +27,7 @@ pub(super) fn live(conn: &Connection, plan: &LivePlan) -> StoreResult<Live> {
          ),
          m AS (
              SELECT session_id, arg_min(country, ts) AS country, arg_min(device, ts) AS device
-             FROM session_meta WHERE site = $1 AND session_id IN (SELECT session_id FROM v)
+             FROM sessions WHERE site = $1 AND session_id IN (SELECT session_id FROM v)
              GROUP BY session_id
          )
          SELECT v.visitor_id, v.session_id, v.page, v.last_seen, m.country, m.device

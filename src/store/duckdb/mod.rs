@@ -49,6 +49,8 @@ impl Default for DuckDbOptions {
 pub struct DuckDbStore {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// Held only while `writer` is held.
+    known_sessions: Mutex<write::KnownSessions>,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -89,6 +91,7 @@ impl DuckDbStore {
         Ok(DuckDbStore {
             path,
             writer: Mutex::new(conn),
+            known_sessions: Mutex::new(write::KnownSessions::default()),
             readers: Mutex::new(readers),
         })
     }
@@ -142,7 +145,8 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
 impl Store for DuckDbStore {
     fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()> {
         let mut conn = self.writer.lock();
-        write::append(&mut conn, batches, spool_seq)
+        let mut known = self.known_sessions.lock();
+        write::append(&mut conn, &mut known, batches, spool_seq)
     }
 
     fn applied_spool_seq(&self) -> StoreResult<u64> {

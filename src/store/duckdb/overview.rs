@@ -2,9 +2,10 @@
 //! the top lists, each over the sessions the filters select.
 //!
 //! Session-level figures (visitors, sessions, durations, bounce, engaged time, series, entry
-//! and exit pages, session attributes) group the per-batch rollups in `session_meta`, one row
-//! per batch instead of one per event; a batch counts at the time of its first event. Event
-//! counts by type and the page list read `events`.
+//! and exit pages) group the per-batch rollups in `batches`, one row per batch instead of one
+//! per event; a batch counts at the time of its first event. Session attributes (source,
+//! country, device...) come from `sessions`, one row per session. Event counts by type and the
+//! page list read `events`.
 
 use std::collections::BTreeMap;
 
@@ -17,13 +18,13 @@ use crate::query::{Granularity, Overview, OverviewPlan, SeriesPoint, TimeRange, 
 use crate::store::StoreResult;
 
 /// The batch rollups every overview statement reads, restricted by the plan. The predicate
-/// from `events_where` only names columns that `session_meta` has too.
+/// from `events_where` only names columns that `batches` has too.
 fn scoped_batches(filter: &str) -> String {
     format!(
         "WITH b AS (
              SELECT session_id, visitor_id, ts, last_ts, events, pageviews, engaged_ms,
                     entry_page, exit_page
-             FROM session_meta WHERE {filter}
+             FROM batches WHERE {filter}
          )"
     )
 }
@@ -171,7 +172,7 @@ fn series(
     Ok(out)
 }
 
-/// Session dimensions of the top lists: (list name, expression over `session_meta`).
+/// Session dimensions of the top lists: (list name, expression over `sessions`).
 const SESSION_DIMENSIONS: [(&str, &str); 8] = [
     ("sources", "source"),
     ("referrers", "referrer_host"),
@@ -217,10 +218,13 @@ fn top_lists(
                     arg_max(exit_page, last_ts) FILTER (WHERE exit_page IS NOT NULL) AS exit_page
              FROM b GROUP BY session_id
          ),
-         sm AS (
-             SELECT session_id, any_value(visitor_id) AS visitor_id, {attributes}
-             FROM session_meta WHERE {filter}
+         attrs AS (
+             SELECT session_id, {attributes}
+             FROM sessions WHERE site = $1 AND session_id IN (SELECT session_id FROM s)
              GROUP BY session_id
+         ),
+         sm AS (
+             SELECT s.visitor_id, attrs.* FROM s JOIN attrs ON attrs.session_id = s.session_id
          ),
          lists AS (
              SELECT 'pages' AS list, path AS value, count(DISTINCT visitor_id) AS visitors, count(*) AS n

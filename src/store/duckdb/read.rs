@@ -16,23 +16,28 @@ use crate::query::{
 };
 use crate::store::StoreResult;
 
-/// The per-session aggregate shared by the list and the detail. `{where}` is a fixed
-/// predicate chosen by the caller. Client and source attributes are those of the session's
-/// earliest batch (`session_meta`); user attribution falls back to the visitor's identity link
-/// so events before a sign-in count for the user.
+/// The per-session aggregate shared by the list and the detail, from the per-batch rollups.
+/// `{where}` is a fixed predicate chosen by the caller and `{page}` the fixed ORDER BY, LIMIT
+/// and OFFSET; attributes and identity links are looked up only for the sessions on the page.
+/// Client and source attributes are those of the session's earliest `sessions` row; user
+/// attribution falls back to the visitor's identity link so events before a sign-in count for
+/// the user.
 const SESSION_SUMMARY: &str = "
     WITH s AS (
         SELECT session_id,
-               any_value(visitor_id)                              AS visitor_id,
-               max(user_id)                                       AS user_id,
-               epoch_ms(min(ts))                                  AS start_ms,
-               epoch_ms(max(ts))                                  AS end_ms,
-               count(*) FILTER (WHERE kind = 'pageview')          AS pageviews,
-               count(*)                                           AS events,
-               arg_min(path, ts) FILTER (WHERE kind = 'pageview') AS entry_page
-        FROM events
+               any_value(visitor_id)            AS visitor_id,
+               max(user_id)                     AS user_id,
+               epoch_ms(min(ts))                AS start_ms,
+               epoch_ms(max(last_ts))           AS end_ms,
+               sum(pageviews)::BIGINT           AS pageviews,
+               sum(events)::BIGINT              AS events,
+               arg_min(entry_page, ts) FILTER (WHERE entry_page IS NOT NULL) AS entry_page
+        FROM batches
         WHERE {where}
         GROUP BY session_id
+    ),
+    page AS (
+        SELECT s.*, count(*) OVER () AS total FROM s {page}
     ),
     m AS (
         SELECT session_id,
@@ -41,21 +46,24 @@ const SESSION_SUMMARY: &str = "
                arg_min(device, ts)  AS device,
                arg_min(browser, ts) AS browser,
                arg_min(os, ts)      AS os
-        FROM session_meta
-        WHERE site = $1 AND session_id IN (SELECT session_id FROM s)
+        FROM sessions
+        WHERE site = $1 AND session_id IN (SELECT session_id FROM page)
         GROUP BY session_id
     ),
     links AS (
         SELECT visitor_id, arg_min(user_id, ts) AS user_id
-        FROM identities WHERE site = $1 GROUP BY visitor_id
+        FROM identities
+        WHERE site = $1 AND visitor_id IN (SELECT visitor_id FROM page)
+        GROUP BY visitor_id
     )
     SELECT s.session_id, s.visitor_id, coalesce(s.user_id, links.user_id), s.start_ms, s.end_ms,
            s.pageviews, s.events, s.entry_page, m.source, m.country,
            coalesce(m.device, 'unknown'), coalesce(m.browser, 'Unknown'), coalesce(m.os, 'Other'),
-           count(*) OVER () AS total
-    FROM s
+           s.total
+    FROM page AS s
     LEFT JOIN m ON m.session_id = s.session_id
-    LEFT JOIN links ON links.visitor_id = s.visitor_id";
+    LEFT JOIN links ON links.visitor_id = s.visitor_id
+    {order}";
 
 fn summary_from_row(r: &Row<'_>) -> duckdb::Result<(SessionSummary, u64)> {
     let start_ms: i64 = r.get(3)?;
@@ -97,11 +105,11 @@ pub(super) fn sessions(conn: &Connection, plan: &SessionListPlan) -> StoreResult
     let count_params = p.values.clone();
     let limit = p.bind(Value::BigInt(i64::from(plan.limit)));
     let offset = p.bind(Value::BigInt(plan.offset as i64));
-    let sql = format!(
-        "{} ORDER BY {} LIMIT {limit} OFFSET {offset}",
-        SESSION_SUMMARY.replace("{where}", &filter),
-        order_by(plan.sort)
-    );
+    let order = format!("ORDER BY {}", order_by(plan.sort));
+    let sql = SESSION_SUMMARY
+        .replace("{where}", &filter)
+        .replace("{page}", &format!("{order} LIMIT {limit} OFFSET {offset}"))
+        .replace("{order}", &order);
     let mut stmt = conn.prepare(&sql).map_err(map_err)?;
     let rows = stmt
         .query_map(params_from_iter(&p.values), summary_from_row)
@@ -117,7 +125,7 @@ pub(super) fn sessions(conn: &Connection, plan: &SessionListPlan) -> StoreResult
         // The window count is only seen on returned rows; count separately past the end.
         total = conn
             .query_row(
-                &format!("SELECT count(DISTINCT session_id) FROM events WHERE {filter}"),
+                &format!("SELECT count(DISTINCT session_id) FROM batches WHERE {filter}"),
                 params_from_iter(&count_params),
                 |r| r.get::<_, i64>(0),
             )
@@ -190,7 +198,10 @@ pub(super) fn session_detail(
 ) -> StoreResult<Option<SessionDetail>> {
     let site = plan.site.as_str();
     let sid = plan.session.0 as i64;
-    let sql = SESSION_SUMMARY.replace("{where}", "site = $1 AND session_id = $2");
+    let sql = SESSION_SUMMARY
+        .replace("{where}", "site = $1 AND session_id = $2")
+        .replace("{page}", "")
+        .replace("{order}", "");
     let mut stmt = conn.prepare(&sql).map_err(map_err)?;
     let mut rows = stmt
         .query_map(params![site, sid], summary_from_row)

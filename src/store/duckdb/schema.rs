@@ -123,4 +123,66 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO sites (id, domains, raw_keys, ip_mode)
         VALUES ('demo', '["localhost","127.0.0.1"]', false, 'truncate');
     "#,
+    // 2: session attributes move out of the per-batch rows into `sessions`, written once per
+    // session (again only when a writer could not know the session, e.g. after a restart), so
+    // reports read one row per session for source, client and place instead of one per batch.
+    // The per-batch rollups become `batches` and gain the batch's user.
+    r#"
+    CREATE TABLE sessions (
+        site            VARCHAR   NOT NULL,
+        session_id      BIGINT    NOT NULL,
+        visitor_id      BIGINT    NOT NULL,
+        ts              TIMESTAMP NOT NULL,  -- earliest event of the batch that wrote this row
+        browser         VARCHAR   NOT NULL,
+        browser_version VARCHAR   NOT NULL,
+        os              VARCHAR   NOT NULL,
+        device          VARCHAR   NOT NULL,
+        bot             BOOLEAN   NOT NULL,
+        country         VARCHAR,
+        ip              VARCHAR,             -- anonymised per site setting, never raw
+        screen_w        INTEGER,
+        screen_h        INTEGER,
+        language        VARCHAR,
+        referrer_host   VARCHAR,
+        source          VARCHAR,
+        medium          VARCHAR,
+        utm_source      VARCHAR,
+        utm_medium      VARCHAR,
+        utm_campaign    VARCHAR,
+        utm_term        VARCHAR,
+        utm_content     VARCHAR
+    );
+    INSERT INTO sessions
+        SELECT site, session_id, arg_min(visitor_id, ts), min(ts), arg_min(browser, ts),
+               arg_min(browser_version, ts), arg_min(os, ts), arg_min(device, ts),
+               arg_min(bot, ts), arg_min(country, ts), arg_min(ip, ts), arg_min(screen_w, ts),
+               arg_min(screen_h, ts), arg_min(language, ts), arg_min(referrer_host, ts),
+               arg_min(source, ts), arg_min(medium, ts), arg_min(utm_source, ts),
+               arg_min(utm_medium, ts), arg_min(utm_campaign, ts), arg_min(utm_term, ts),
+               arg_min(utm_content, ts)
+        FROM session_meta GROUP BY site, session_id;
+    CREATE TABLE batches (
+        site        VARCHAR   NOT NULL,
+        session_id  BIGINT    NOT NULL,
+        visitor_id  BIGINT    NOT NULL,
+        user_id     VARCHAR,             -- the batch's signed-in user, if any
+        bot         BOOLEAN   NOT NULL,
+        ts          TIMESTAMP NOT NULL,  -- earliest event of the batch
+        last_ts     TIMESTAMP NOT NULL,  -- latest event of the batch
+        events      INTEGER   NOT NULL,
+        pageviews   INTEGER   NOT NULL,
+        engaged_ms  BIGINT    NOT NULL,  -- sum of engagement events
+        entry_page  VARCHAR,             -- path of the batch's first pageview
+        exit_page   VARCHAR              -- path of the batch's last pageview
+    );
+    INSERT INTO batches
+        SELECT m.site, m.session_id, m.visitor_id, u.user_id, m.bot, m.ts, m.last_ts, m.events,
+               m.pageviews, m.engaged_ms, m.entry_page, m.exit_page
+        FROM session_meta m
+        LEFT JOIN (SELECT site, session_id, max(user_id) AS user_id FROM events
+                   WHERE user_id IS NOT NULL GROUP BY site, session_id) u
+               ON u.site = m.site AND u.session_id = m.session_id
+        ORDER BY m.ts;
+    DROP TABLE session_meta;
+    "#,
 ];

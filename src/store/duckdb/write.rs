@@ -3,9 +3,12 @@
 //!
 //! Row-by-row `INSERT` manages a few hundred rows a second and the row appender about a
 //! hundred thousand of these wide rows; building columns and appending them as Arrow record
-//! batches is several times faster again. Rows are sorted by (site, session, time) before appending so that columns that
-//! repeat within a session (browser, country, source, path) compress into long runs.
+//! batches is several times faster again. Rows are sorted by (site, session, time) before
+//! appending so that columns that repeat within a session (path, title) compress into long
+//! runs. Each batch adds a rollup row to `batches`; a session's source, client and place go to
+//! `sessions` once (see [`KnownSessions`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use duckdb::arrow::array::{
@@ -157,6 +160,7 @@ fn detail(data: &EventData) -> Detail<'_> {
 
 pub(super) fn append(
     conn: &mut Connection,
+    known: &mut KnownSessions,
     batches: &[Batch],
     spool_seq: Option<u64>,
 ) -> StoreResult<()> {
@@ -172,12 +176,25 @@ pub(super) fn append(
         ))
     });
 
+    let mut written_sessions: HashMap<u64, i64> = HashMap::new();
     let tx = conn.transaction().map_err(map_err)?;
     {
         let mut events = EventColumns::with_capacity(rows.len());
-        let mut meta = MetaColumns::default();
+        let mut rollups = BatchColumns::default();
+        let mut sessions = SessionColumns::default();
         for b in batches {
-            meta.push(b);
+            let Some(first_ts) = rollups.push(b) else {
+                continue;
+            };
+            let session = b.session.0;
+            let needs_row = match written_sessions.get(&session) {
+                Some(&ts) => first_ts < ts,
+                None => known.needs_row(session, first_ts),
+            };
+            if needs_row {
+                sessions.push(b, first_ts);
+                written_sessions.insert(session, first_ts);
+            }
         }
         let mut items = ItemColumns::default();
         for (b, e) in &rows {
@@ -195,10 +212,17 @@ pub(super) fn append(
                 .map_err(map_err)?;
             appender.flush().map_err(map_err)?;
         }
-        if meta.len > 0 {
-            let mut appender = tx.appender("session_meta").map_err(map_err)?;
+        if rollups.len > 0 {
+            let mut appender = tx.appender("batches").map_err(map_err)?;
             appender
-                .append_record_batch(meta.finish()?)
+                .append_record_batch(rollups.finish()?)
+                .map_err(map_err)?;
+            appender.flush().map_err(map_err)?;
+        }
+        if sessions.len > 0 {
+            let mut appender = tx.appender("sessions").map_err(map_err)?;
+            appender
+                .append_record_batch(sessions.finish()?)
                 .map_err(map_err)?;
             appender.flush().map_err(map_err)?;
         }
@@ -235,7 +259,10 @@ pub(super) fn append(
         )
         .map_err(map_err)?;
     }
-    tx.commit().map_err(map_err)
+    tx.commit().map_err(map_err)?;
+    // Only after the commit: a failed append must not make a session look written.
+    known.remember(written_sessions);
+    Ok(())
 }
 
 pub(super) fn recent_event_ids(conn: &Connection, limit: usize) -> StoreResult<Vec<u64>> {
@@ -383,15 +410,44 @@ impl EventColumns {
     }
 }
 
-/// Column builders for the `session_meta` table (one row per batch), in its column order.
+/// Sessions whose attribute row this process has written, with the earliest batch time it
+/// wrote for each. A batch of a session not in here (a new session, or one that began before
+/// a restart or was evicted) writes an attribute row; reports take the earliest row per
+/// session, so an extra row is harmless and costs only its size.
 #[derive(Default)]
-struct MetaColumns {
+pub(super) struct KnownSessions {
+    first_ts: HashMap<u64, i64>,
+}
+
+impl KnownSessions {
+    /// Past this many sessions the map starts over: about 24 MB, several hours of sessions on
+    /// a busy site, and forgetting only means an extra attribute row per active session.
+    const CAPACITY: usize = 1_000_000;
+
+    fn needs_row(&self, session: u64, first_ts: i64) -> bool {
+        self.first_ts.get(&session).is_none_or(|&ts| first_ts < ts)
+    }
+
+    fn remember(&mut self, written: HashMap<u64, i64>) {
+        if self.first_ts.len() + written.len() > Self::CAPACITY {
+            self.first_ts.clear();
+        }
+        for (session, ts) in written {
+            let entry = self.first_ts.entry(session).or_insert(ts);
+            *entry = (*entry).min(ts);
+        }
+    }
+}
+
+/// Column builders for the `sessions` table (a session's source, client and place), in its
+/// column order.
+#[derive(Default)]
+struct SessionColumns {
     len: usize,
     site: StringBuilder,
     session_id: Int64Builder,
     visitor_id: Int64Builder,
     ts: TimestampMicrosecondBuilder,
-    received_at: TimestampMicrosecondBuilder,
     browser: StringBuilder,
     browser_version: StringBuilder,
     os: StringBuilder,
@@ -410,42 +466,16 @@ struct MetaColumns {
     utm_campaign: StringBuilder,
     utm_term: StringBuilder,
     utm_content: StringBuilder,
-    last_ts: TimestampMicrosecondBuilder,
-    events: Int32Builder,
-    pageviews: Int32Builder,
-    engaged_ms: Int64Builder,
-    entry_page: StringBuilder,
-    exit_page: StringBuilder,
 }
 
-impl MetaColumns {
-    fn push(&mut self, b: &Batch) {
-        let Some(first_ts) = b.events.iter().map(|e| e.ts_ms).min() else {
-            return;
-        };
-        let last_ts = b.events.iter().map(|e| e.ts_ms).max().unwrap_or(first_ts);
-        let mut pageviews: Vec<(i64, &str)> = b
-            .events
-            .iter()
-            .filter(|e| matches!(e.data, EventData::Pageview { .. }))
-            .map(|e| (e.ts_ms, path_of(&e.url)))
-            .collect();
-        pageviews.sort();
-        let engaged: i64 = b
-            .events
-            .iter()
-            .map(|e| match e.data {
-                EventData::Engagement { engaged_ms } => engaged_ms,
-                _ => 0,
-            })
-            .sum();
+impl SessionColumns {
+    fn push(&mut self, b: &Batch, first_ts: i64) {
         let (c, s) = (&b.client, &b.source);
         self.len += 1;
         self.site.append_value(b.site.as_str());
         self.session_id.append_value(b.session.0 as i64);
         self.visitor_id.append_value(b.visitor.0 as i64);
         self.ts.append_value(ms_to_us(first_ts));
-        self.received_at.append_value(ms_to_us(b.received_ms));
         self.browser.append_value(&c.browser);
         self.browser_version.append_value(&c.browser_version);
         self.os.append_value(&c.os);
@@ -464,15 +494,6 @@ impl MetaColumns {
         self.utm_campaign.append_option(s.utm_campaign.as_deref());
         self.utm_term.append_option(s.utm_term.as_deref());
         self.utm_content.append_option(s.utm_content.as_deref());
-        self.last_ts.append_value(ms_to_us(last_ts));
-        self.events
-            .append_value(i32::try_from(b.events.len()).unwrap_or(i32::MAX));
-        self.pageviews
-            .append_value(i32::try_from(pageviews.len()).unwrap_or(i32::MAX));
-        self.engaged_ms.append_value(engaged);
-        self.entry_page
-            .append_option(pageviews.first().map(|p| p.1));
-        self.exit_page.append_option(pageviews.last().map(|p| p.1));
     }
 
     fn finish(mut self) -> Result<RecordBatch, StoreError> {
@@ -481,7 +502,6 @@ impl MetaColumns {
             ("session_id", Arc::new(self.session_id.finish())),
             ("visitor_id", Arc::new(self.visitor_id.finish())),
             ("ts", Arc::new(self.ts.finish())),
-            ("received_at", Arc::new(self.received_at.finish())),
             ("browser", Arc::new(self.browser.finish())),
             ("browser_version", Arc::new(self.browser_version.finish())),
             ("os", Arc::new(self.os.finish())),
@@ -500,6 +520,76 @@ impl MetaColumns {
             ("utm_campaign", Arc::new(self.utm_campaign.finish())),
             ("utm_term", Arc::new(self.utm_term.finish())),
             ("utm_content", Arc::new(self.utm_content.finish())),
+        ])
+    }
+}
+
+/// Column builders for the `batches` table (one rollup row per batch), in its column order.
+#[derive(Default)]
+struct BatchColumns {
+    len: usize,
+    site: StringBuilder,
+    session_id: Int64Builder,
+    visitor_id: Int64Builder,
+    user_id: StringBuilder,
+    bot: BooleanBuilder,
+    ts: TimestampMicrosecondBuilder,
+    last_ts: TimestampMicrosecondBuilder,
+    events: Int32Builder,
+    pageviews: Int32Builder,
+    engaged_ms: Int64Builder,
+    entry_page: StringBuilder,
+    exit_page: StringBuilder,
+}
+
+impl BatchColumns {
+    /// Adds the batch's rollup and returns the time of its earliest event (None when empty).
+    fn push(&mut self, b: &Batch) -> Option<i64> {
+        let first_ts = b.events.iter().map(|e| e.ts_ms).min()?;
+        let last_ts = b.events.iter().map(|e| e.ts_ms).max().unwrap_or(first_ts);
+        let mut pageviews: Vec<(i64, &str)> = b
+            .events
+            .iter()
+            .filter(|e| matches!(e.data, EventData::Pageview { .. }))
+            .map(|e| (e.ts_ms, path_of(&e.url)))
+            .collect();
+        pageviews.sort();
+        let engaged: i64 = b
+            .events
+            .iter()
+            .map(|e| match e.data {
+                EventData::Engagement { engaged_ms } => engaged_ms,
+                _ => 0,
+            })
+            .sum();
+        let user = b.events.iter().filter_map(|e| user_of(b, e)).max();
+        self.len += 1;
+        self.site.append_value(b.site.as_str());
+        self.session_id.append_value(b.session.0 as i64);
+        self.visitor_id.append_value(b.visitor.0 as i64);
+        self.user_id.append_option(user);
+        self.bot.append_value(b.client.bot);
+        self.ts.append_value(ms_to_us(first_ts));
+        self.last_ts.append_value(ms_to_us(last_ts));
+        self.events
+            .append_value(i32::try_from(b.events.len()).unwrap_or(i32::MAX));
+        self.pageviews
+            .append_value(i32::try_from(pageviews.len()).unwrap_or(i32::MAX));
+        self.engaged_ms.append_value(engaged);
+        self.entry_page
+            .append_option(pageviews.first().map(|p| p.1));
+        self.exit_page.append_option(pageviews.last().map(|p| p.1));
+        Some(first_ts)
+    }
+
+    fn finish(mut self) -> Result<RecordBatch, StoreError> {
+        finish_batch(vec![
+            ("site", Arc::new(self.site.finish())),
+            ("session_id", Arc::new(self.session_id.finish())),
+            ("visitor_id", Arc::new(self.visitor_id.finish())),
+            ("user_id", Arc::new(self.user_id.finish())),
+            ("bot", Arc::new(self.bot.finish())),
+            ("ts", Arc::new(self.ts.finish())),
             ("last_ts", Arc::new(self.last_ts.finish())),
             ("events", Arc::new(self.events.finish())),
             ("pageviews", Arc::new(self.pageviews.finish())),
