@@ -114,9 +114,16 @@ fn main() -> anyhow::Result<()> {
         drop(store);
         // Reopen so the first run of each report is as cold as a restarted server's.
         let store = DuckDbStore::open(&dir, &DuckDbOptions::default())?;
+        let how = if reuse {
+            "reused".to_owned()
+        } else {
+            format!(
+                "seeded in {seed_secs:.1} s ({:.0} events/s)",
+                events as f64 / seed_secs
+            )
+        };
         println!(
-            "\n{events} events: seeded in {seed_secs:.1} s ({:.0} events/s), {:.1} bytes/event on disk\n",
-            events as f64 / seed_secs,
+            "\n{events} events: {how}, {:.1} bytes/event on disk\n",
             bytes as f64 / events as f64
         );
         println!(

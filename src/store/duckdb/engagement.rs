@@ -31,28 +31,19 @@ const LINKS: &str = "
 /// Per-row figures. `{key}` is who a session belongs to, `{score}` the score expression,
 /// `{search}` the `q` predicate (or `true`), `{order}` / `{g_order}` the sort order.
 const ROWS: &str = "
-    WITH e AS MATERIALIZED (
-        SELECT session_id, visitor_id, user_id, ts, eid, kind, name, depth, duration_ms,
-               transaction_id, currency, value_minor
-        FROM events WHERE {filter}
-    ),
-    {links},
+    WITH {links},
     s AS (
-        SELECT session_id, any_value(visitor_id) AS visitor_id, max(user_id) AS user_id,
-               min(ts) AS start_ts, max(ts) AS end_ts,
-               count(*) FILTER (WHERE kind = 'pageview') AS pageviews,
-               count(*) FILTER (WHERE kind = 'click') AS clicks,
-               coalesce(sum(duration_ms) FILTER (WHERE kind = 'engagement'), 0) AS engaged_ms,
-               max(depth) FILTER (WHERE kind = 'scroll') AS max_depth
-        FROM e GROUP BY session_id
+        SELECT session_id, visitor_id, user_id, ts AS start_ts, last_ts AS end_ts, pageviews,
+               clicks, engaged_ms, max_depth
+        FROM sessions WHERE {filter}
     ),
     k AS (
         SELECT s.*, coalesce(s.user_id, links.user_id) AS uid, {key} AS id
         FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id
     ),
     orders AS (
-        SELECT k.id, e.currency, e.value_minor FROM e JOIN k ON k.session_id = e.session_id
-        WHERE e.kind = 'commerce' AND e.name = 'purchase'
+        SELECT k.id, e.currency, e.value_minor FROM events e JOIN k ON k.session_id = e.session_id
+        WHERE e.site = $1 AND e.ts >= epoch_ms($2) AND e.kind = 'commerce' AND e.name = 'purchase'
         QUALIFY row_number() OVER (PARTITION BY e.transaction_id ORDER BY e.ts, e.eid) = 1
     ),
     p AS (SELECT id, count(*) AS purchases FROM orders WHERE id IS NOT NULL GROUP BY id),
@@ -87,10 +78,9 @@ const ROWS: &str = "
 const ACTIVE: &str = "
     WITH {links},
     s AS (
-        SELECT session_id, any_value(visitor_id) AS visitor_id, max(user_id) AS user_id,
-               bool_or(ts >= epoch_ms($3 - 86400000)) AS d1,
-               bool_or(ts >= epoch_ms($3 - 604800000)) AS d7
-        FROM events WHERE {filter} GROUP BY session_id
+        SELECT visitor_id, user_id, last_ts >= epoch_ms($3 - 86400000) AS d1,
+               last_ts >= epoch_ms($3 - 604800000) AS d7
+        FROM sessions WHERE {filter}
     ),
     k AS (SELECT {key} AS id, d1, d7 FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id)
     SELECT count(DISTINCT id) FILTER (WHERE d1), count(DISTINCT id) FILTER (WHERE d7),
@@ -99,20 +89,12 @@ const ACTIVE: &str = "
 
 /// (cohort week, active week, members) cells: weeks are Mondays (`date_trunc('week')`, UTC).
 const COHORTS: &str = "
-    WITH e AS MATERIALIZED (
-        SELECT session_id, visitor_id, user_id, ts FROM events WHERE {filter}
-    ),
-    {links},
-    s AS (
-        SELECT session_id, any_value(visitor_id) AS visitor_id, max(user_id) AS user_id
-        FROM e GROUP BY session_id
-    ),
-    k AS (
-        SELECT s.session_id, {key} AS id FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id
-    ),
+    WITH {links},
+    s AS (SELECT visitor_id, user_id, ts FROM sessions WHERE {filter}),
     w AS (
-        SELECT DISTINCT k.id, date_trunc('week', e.ts) AS week
-        FROM e JOIN k ON k.session_id = e.session_id WHERE k.id IS NOT NULL
+        SELECT DISTINCT {key} AS id, date_trunc('week', s.ts) AS week
+        FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id
+        WHERE {key} IS NOT NULL
     ),
     c AS (SELECT id, min(week) AS cohort FROM w GROUP BY id)
     SELECT epoch_ms(c.cohort), epoch_ms(w.week), count(*)
@@ -345,18 +327,17 @@ mod tests {
             offset: 100,
         };
         let st = statements(&plan);
-        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 GROUP BY session_id HAVING arg_min(country, ts) = $5)";
+        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND country = $5)";
         let links = "links AS ( SELECT visitor_id, arg_min(user_id, ts) AS user_id FROM identities WHERE site = $1 GROUP BY visitor_id )";
         let key = "coalesce(s.user_id, links.user_id)";
         let score = "round(25.0::DOUBLE * least(1::DOUBLE, ln(1 + sessions::DOUBLE) / ln(21.0::DOUBLE)) + 30.0::DOUBLE * least(1::DOUBLE, ln(1 + engaged_ms::DOUBLE / 60000) / ln(61.0::DOUBLE)) + 15.0::DOUBLE * least(1::DOUBLE, ln(1 + pageviews::DOUBLE) / ln(51.0::DOUBLE)) + 10.0::DOUBLE * least(1::DOUBLE, ln(1 + clicks::DOUBLE) / ln(101.0::DOUBLE)) + 20.0::DOUBLE * least(1::DOUBLE, ln(1 + purchases::DOUBLE) / ln(6.0::DOUBLE)), 1)";
         assert_eq!(
             st.rows,
             format!(
-                "WITH e AS MATERIALIZED ( SELECT session_id, visitor_id, user_id, ts, eid, kind, name, depth, duration_ms, transaction_id, currency, value_minor FROM events WHERE {filter} ), \
-                 {links}, \
-                 s AS ( SELECT session_id, any_value(visitor_id) AS visitor_id, max(user_id) AS user_id, min(ts) AS start_ts, max(ts) AS end_ts, count(*) FILTER (WHERE kind = 'pageview') AS pageviews, count(*) FILTER (WHERE kind = 'click') AS clicks, coalesce(sum(duration_ms) FILTER (WHERE kind = 'engagement'), 0) AS engaged_ms, max(depth) FILTER (WHERE kind = 'scroll') AS max_depth FROM e GROUP BY session_id ), \
+                "WITH {links}, \
+                 s AS ( SELECT session_id, visitor_id, user_id, ts AS start_ts, last_ts AS end_ts, pageviews, clicks, engaged_ms, max_depth FROM sessions WHERE {filter} ), \
                  k AS ( SELECT s.*, coalesce(s.user_id, links.user_id) AS uid, {key} AS id FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id ), \
-                 orders AS ( SELECT k.id, e.currency, e.value_minor FROM e JOIN k ON k.session_id = e.session_id WHERE e.kind = 'commerce' AND e.name = 'purchase' QUALIFY row_number() OVER (PARTITION BY e.transaction_id ORDER BY e.ts, e.eid) = 1 ), \
+                 orders AS ( SELECT k.id, e.currency, e.value_minor FROM events e JOIN k ON k.session_id = e.session_id WHERE e.site = $1 AND e.ts >= epoch_ms($2) AND e.kind = 'commerce' AND e.name = 'purchase' QUALIFY row_number() OVER (PARTITION BY e.transaction_id ORDER BY e.ts, e.eid) = 1 ), \
                  p AS (SELECT id, count(*) AS purchases FROM orders WHERE id IS NOT NULL GROUP BY id), \
                  f AS ( SELECT k.id, max(k.uid) AS user_id, count(DISTINCT k.visitor_id) AS visitors, epoch_ms(min(k.start_ts)) AS first_seen_ms, epoch_ms(max(k.end_ts)) AS last_seen_ms, count(*) AS sessions, sum(k.engaged_ms)::BIGINT AS engaged_ms, sum(k.pageviews)::BIGINT AS pageviews, sum(k.clicks)::BIGINT AS clicks, max(k.max_depth)::INTEGER AS max_depth, avg(k.max_depth) AS avg_depth, coalesce(any_value(p.purchases), 0) AS purchases FROM k LEFT JOIN p ON p.id = k.id WHERE k.id IS NOT NULL GROUP BY k.id ), \
                  fs AS (SELECT * FROM f WHERE contains(lower(user_id), lower($6))), \
@@ -384,7 +365,7 @@ mod tests {
             st.active,
             format!(
                 "WITH {links}, \
-                 s AS ( SELECT session_id, any_value(visitor_id) AS visitor_id, max(user_id) AS user_id, bool_or(ts >= epoch_ms($3 - 86400000)) AS d1, bool_or(ts >= epoch_ms($3 - 604800000)) AS d7 FROM events WHERE {filter} GROUP BY session_id ), \
+                 s AS ( SELECT visitor_id, user_id, last_ts >= epoch_ms($3 - 86400000) AS d1, last_ts >= epoch_ms($3 - 604800000) AS d7 FROM sessions WHERE {filter} ), \
                  k AS (SELECT {key} AS id, d1, d7 FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id) \
                  SELECT count(DISTINCT id) FILTER (WHERE d1), count(DISTINCT id) FILTER (WHERE d7), count(DISTINCT id) FROM k"
             )
@@ -396,11 +377,9 @@ mod tests {
         assert_eq!(
             st.cohorts,
             format!(
-                "WITH e AS MATERIALIZED ( SELECT session_id, visitor_id, user_id, ts FROM events WHERE {filter} ), \
-                 {links}, \
-                 s AS ( SELECT session_id, any_value(visitor_id) AS visitor_id, max(user_id) AS user_id FROM e GROUP BY session_id ), \
-                 k AS ( SELECT s.session_id, {key} AS id FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id ), \
-                 w AS ( SELECT DISTINCT k.id, date_trunc('week', e.ts) AS week FROM e JOIN k ON k.session_id = e.session_id WHERE k.id IS NOT NULL ), \
+                "WITH {links}, \
+                 s AS (SELECT visitor_id, user_id, ts FROM sessions WHERE {filter}), \
+                 w AS ( SELECT DISTINCT {key} AS id, date_trunc('week', s.ts) AS week FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id WHERE {key} IS NOT NULL ), \
                  c AS (SELECT id, min(week) AS cohort FROM w GROUP BY id) \
                  SELECT epoch_ms(c.cohort), epoch_ms(w.week), count(*) FROM w JOIN c ON c.id = w.id GROUP BY c.cohort, w.week ORDER BY c.cohort, w.week"
             )
@@ -423,7 +402,7 @@ mod tests {
         );
         assert!(
             st.cohorts
-                .contains("SELECT s.session_id, s.visitor_id AS id FROM s")
+                .contains("SELECT DISTINCT s.visitor_id AS id, date_trunc('week', s.ts) AS week")
         );
         assert_eq!(st.row_params.len(), 7);
     }

@@ -49,8 +49,6 @@ impl Default for DuckDbOptions {
 pub struct DuckDbStore {
     path: PathBuf,
     writer: Mutex<Connection>,
-    /// Held only while `writer` is held.
-    known_sessions: Mutex<write::KnownSessions>,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -91,7 +89,6 @@ impl DuckDbStore {
         Ok(DuckDbStore {
             path,
             writer: Mutex::new(conn),
-            known_sessions: Mutex::new(write::KnownSessions::default()),
             readers: Mutex::new(readers),
         })
     }
@@ -100,13 +97,19 @@ impl DuckDbStore {
         &self.path
     }
 
-    /// Runs `f` on a pooled read connection (a fresh clone when the pool is empty).
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+    /// A pooled read connection (a fresh clone when the pool is empty); give it back with
+    /// `self.readers.lock().push(conn)`.
+    fn take_reader(&self) -> StoreResult<Connection> {
         let pooled = self.readers.lock().pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => self.writer.lock().try_clone().map_err(map_err)?,
-        };
+        match pooled {
+            Some(c) => Ok(c),
+            None => self.writer.lock().try_clone().map_err(map_err),
+        }
+    }
+
+    /// Runs `f` on a pooled read connection.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let conn = self.take_reader()?;
         let out = f(&conn);
         self.readers.lock().push(conn);
         out
@@ -145,8 +148,7 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
 impl Store for DuckDbStore {
     fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()> {
         let mut conn = self.writer.lock();
-        let mut known = self.known_sessions.lock();
-        write::append(&mut conn, &mut known, batches, spool_seq)
+        write::append(&mut conn, batches, spool_seq)
     }
 
     fn applied_spool_seq(&self) -> StoreResult<u64> {
@@ -203,7 +205,14 @@ impl Store for DuckDbStore {
     }
 
     fn overview(&self, plan: &OverviewPlan) -> StoreResult<Overview> {
-        self.read(|c| read::overview(c, plan))
+        let second = self.take_reader()?;
+        self.read(|first| {
+            let (overview, second) = read::overview(first, second, plan);
+            if let Some(conn) = second {
+                self.readers.lock().push(conn);
+            }
+            overview
+        })
     }
 
     fn sessions(&self, plan: &SessionListPlan) -> StoreResult<SessionPage> {
@@ -426,5 +435,211 @@ mod tests {
         store.set_setting("k", "1").unwrap();
         store.set_setting("k", "2").unwrap();
         assert_eq!(store.setting("k").unwrap().as_deref(), Some("2"));
+    }
+
+    /// A session's row in `sessions` folds every append of its batches, in any order: figures
+    /// add up, times and pages span them all, and attributes are the earliest batch's.
+    #[test]
+    fn session_rows_merge_batches_from_separate_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let t0 = 1_700_000_000_000;
+        let at = |offset: i64, country: &str, events: Vec<(i64, &str, EventData)>| {
+            let mut b = batch("demo", Vec::new());
+            b.client.country = Some(country.into());
+            b.events = events
+                .into_iter()
+                .map(|(ms, path, data)| Event {
+                    eid: (offset + ms) as u64,
+                    ts_ms: t0 + offset + ms,
+                    url: format!("https://shop.example{path}"),
+                    data,
+                })
+                .collect();
+            b
+        };
+        let pageview = || EventData::Pageview {
+            url: String::new(),
+            title: None,
+            referrer: None,
+        };
+        let click = || EventData::Click {
+            x: 1,
+            y: 2,
+            page_y: None,
+            selector: "#a".into(),
+            text: None,
+        };
+        let scroll = |d: u8| EventData::Scroll {
+            x: 0,
+            y: 0,
+            depth_pct: Some(d),
+        };
+        let later = at(
+            1_000,
+            "FR",
+            vec![
+                (0, "/b", pageview()),
+                (1, "/b", click()),
+                (2, "/b", scroll(40)),
+            ],
+        );
+        let mut earlier = at(
+            0,
+            "DE",
+            vec![
+                (0, "/a", pageview()),
+                (5, "/a", EventData::Engagement { engaged_ms: 500 }),
+            ],
+        );
+        earlier.user_id = Some("u1".into());
+        let last = at(
+            5_000,
+            "US",
+            vec![
+                (0, "/c", pageview()),
+                (1, "/c", click()),
+                (2, "/c", scroll(80)),
+            ],
+        );
+        let move_ = at(6_000, "US", vec![(0, "/c", EventData::Move { x: 1, y: 1 })]);
+        store.append(&[later], None).unwrap();
+        store.append(&[earlier], None).unwrap();
+        store.append(&[last, move_], None).unwrap();
+
+        let conn = store.writer.lock();
+        let row: (
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i64,
+            i16,
+            String,
+            String,
+            String,
+            String,
+        ) = conn
+            .query_row(
+                "SELECT count(*) OVER (), epoch_ms(ts), epoch_ms(last_ts), events, pageviews,
+                        clicks, engaged_ms, max_depth, entry_page, exit_page, country, user_id
+                 FROM sessions",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                        r.get(11)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                1,
+                t0,
+                t0 + 6_000,
+                9,
+                3,
+                2,
+                500,
+                80,
+                "/a".into(),
+                "/c".into(),
+                "DE".into(),
+                "u1".into()
+            )
+        );
+        let staged: i64 = conn
+            .query_row("SELECT count(*) FROM sessions_staging", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(staged, 0);
+    }
+
+    /// A database written before migrations 2 and 3 (attributes on every batch row) comes out
+    /// with one `sessions` row per session carrying its figures and first attributes.
+    #[test]
+    fn migrations_fold_version_1_batch_rows_into_session_rows() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO session_meta (site, session_id, visitor_id, ts, received_at, browser,
+                 browser_version, os, device, bot, country, last_ts, events, pageviews,
+                 engaged_ms, entry_page, exit_page) VALUES
+               ('demo', 7, 70, '2026-01-01 10:05:00', '2026-01-01 10:06:00', 'Firefox', '1',
+                'Linux', 'desktop', false, 'FR', '2026-01-01 10:09:00', 2, 1, 0, '/b', '/b'),
+               ('demo', 7, 70, '2026-01-01 10:00:00', '2026-01-01 10:01:00', 'Chrome', '1',
+                'Linux', 'desktop', false, 'DE', '2026-01-01 10:02:00', 3, 1, 400, '/a', '/a');
+             INSERT INTO events (site, ts, eid, visitor_id, session_id, user_id, bot, kind, path,
+                 depth) VALUES
+               ('demo', '2026-01-01 10:00:00', 1, 70, 7, NULL, false, 'pageview', '/a', NULL),
+               ('demo', '2026-01-01 10:01:00', 2, 70, 7, 'u9', false, 'click', '/a', NULL),
+               ('demo', '2026-01-01 10:02:00', 3, 70, 7, NULL, false, 'scroll', '/a', 55),
+               ('demo', '2026-01-01 10:05:00', 4, 70, 7, NULL, false, 'pageview', '/b', NULL),
+               ('demo', '2026-01-01 10:09:00', 5, 70, 7, NULL, false, 'click', '/b', NULL);",
+        )
+        .unwrap();
+        for sql in &schema::MIGRATIONS[1..] {
+            conn.execute_batch(sql).unwrap();
+        }
+        let row: (
+            i64,
+            i64,
+            i64,
+            i64,
+            i16,
+            String,
+            String,
+            String,
+            String,
+            String,
+        ) = conn
+            .query_row(
+                "SELECT count(*) OVER (), events, pageviews, clicks, max_depth, entry_page,
+                        exit_page, browser, country, user_id FROM sessions",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            row,
+            (
+                1,
+                5,
+                2,
+                2,
+                55,
+                "/a".into(),
+                "/b".into(),
+                "Chrome".into(),
+                "DE".into(),
+                "u9".into()
+            )
+        );
     }
 }

@@ -16,39 +16,23 @@ use crate::query::{
 };
 use crate::store::StoreResult;
 
-/// The per-session aggregate shared by the list and the detail, from the per-batch rollups.
-/// `{where}` is a fixed predicate chosen by the caller and `{page}` the fixed ORDER BY, LIMIT
-/// and OFFSET; attributes and identity links are looked up only for the sessions on the page.
-/// Client and source attributes are those of the session's earliest `sessions` row; user
-/// attribution falls back to the visitor's identity link so events before a sign-in count for
-/// the user.
+/// One row per session from `sessions`, shared by the list and the detail. `{where}` is a
+/// fixed predicate chosen by the caller and `{page}` the fixed ORDER BY, LIMIT and OFFSET,
+/// applied to the sort keys alone (`ids`) before the wide columns of the page's sessions are
+/// read. Identity links are looked up only for the sessions on the page; user attribution falls
+/// back to the visitor's identity link and events before a sign-in count for the user.
 const SESSION_SUMMARY: &str = "
-    WITH s AS (
-        SELECT session_id,
-               any_value(visitor_id)            AS visitor_id,
-               max(user_id)                     AS user_id,
-               epoch_ms(min(ts))                AS start_ms,
-               epoch_ms(max(last_ts))           AS end_ms,
-               sum(pageviews)::BIGINT           AS pageviews,
-               sum(events)::BIGINT              AS events,
-               arg_min(entry_page, ts) FILTER (WHERE entry_page IS NOT NULL) AS entry_page
-        FROM batches
+    WITH ids AS (
+        SELECT site, session_id, epoch_ms(ts) AS start_ms, epoch_ms(last_ts) AS end_ms, events,
+               count(*) OVER () AS total
+        FROM sessions
         WHERE {where}
-        GROUP BY session_id
+        {page}
     ),
     page AS (
-        SELECT s.*, count(*) OVER () AS total FROM s {page}
-    ),
-    m AS (
-        SELECT session_id,
-               arg_min(source, ts)  AS source,
-               arg_min(country, ts) AS country,
-               arg_min(device, ts)  AS device,
-               arg_min(browser, ts) AS browser,
-               arg_min(os, ts)      AS os
-        FROM sessions
-        WHERE site = $1 AND session_id IN (SELECT session_id FROM page)
-        GROUP BY session_id
+        SELECT s.session_id, s.visitor_id, s.user_id, ids.start_ms, ids.end_ms, s.pageviews,
+               s.events, s.entry_page, s.source, s.country, s.device, s.browser, s.os, ids.total
+        FROM sessions s JOIN ids ON ids.site = s.site AND ids.session_id = s.session_id
     ),
     links AS (
         SELECT visitor_id, arg_min(user_id, ts) AS user_id
@@ -57,11 +41,9 @@ const SESSION_SUMMARY: &str = "
         GROUP BY visitor_id
     )
     SELECT s.session_id, s.visitor_id, coalesce(s.user_id, links.user_id), s.start_ms, s.end_ms,
-           s.pageviews, s.events, s.entry_page, m.source, m.country,
-           coalesce(m.device, 'unknown'), coalesce(m.browser, 'Unknown'), coalesce(m.os, 'Other'),
+           s.pageviews, s.events, s.entry_page, s.source, s.country, s.device, s.browser, s.os,
            s.total
     FROM page AS s
-    LEFT JOIN m ON m.session_id = s.session_id
     LEFT JOIN links ON links.visitor_id = s.visitor_id
     {order}";
 
@@ -92,10 +74,10 @@ fn summary_from_row(r: &Row<'_>) -> duckdb::Result<(SessionSummary, u64)> {
 
 fn order_by(sort: SessionSort) -> &'static str {
     match sort {
-        SessionSort::NewestFirst => "s.start_ms DESC, s.session_id",
-        SessionSort::OldestFirst => "s.start_ms ASC, s.session_id",
-        SessionSort::LongestFirst => "s.end_ms - s.start_ms DESC, s.session_id",
-        SessionSort::MostEventsFirst => "s.events DESC, s.session_id",
+        SessionSort::NewestFirst => "start_ms DESC, session_id",
+        SessionSort::OldestFirst => "start_ms ASC, session_id",
+        SessionSort::LongestFirst => "end_ms - start_ms DESC, session_id",
+        SessionSort::MostEventsFirst => "events DESC, session_id",
     }
 }
 
@@ -125,7 +107,7 @@ pub(super) fn sessions(conn: &Connection, plan: &SessionListPlan) -> StoreResult
         // The window count is only seen on returned rows; count separately past the end.
         total = conn
             .query_row(
-                &format!("SELECT count(DISTINCT session_id) FROM batches WHERE {filter}"),
+                &format!("SELECT count(*) FROM sessions WHERE {filter}"),
                 params_from_iter(&count_params),
                 |r| r.get::<_, i64>(0),
             )
@@ -155,13 +137,20 @@ fn attach_purchases(
         .map(|s| s.0 as i64)
         .collect();
     let placeholders = vec!["?"; ids.len()].join(",");
+    // The sessions' time span bounds the scan, so zone maps skip the rest of `events`.
+    let from = sessions.iter().map(|s| s.start_ms).min().unwrap_or(0);
+    let to = sessions.iter().map(|s| s.end_ms).max().unwrap_or(0);
     let sql = format!(
         "SELECT session_id, currency, sum(value_minor)::BIGINT FROM events
-         WHERE site = ? AND kind = 'commerce' AND name = 'purchase' AND value_minor IS NOT NULL
-           AND session_id IN ({placeholders})
+         WHERE site = ? AND ts >= epoch_ms(?) AND ts <= epoch_ms(?) AND kind = 'commerce'
+           AND name = 'purchase' AND value_minor IS NOT NULL AND session_id IN ({placeholders})
          GROUP BY session_id, currency ORDER BY currency"
     );
-    let mut values: Vec<Value> = vec![Value::Text(site.to_owned())];
+    let mut values: Vec<Value> = vec![
+        Value::Text(site.to_owned()),
+        Value::BigInt(from),
+        Value::BigInt(to),
+    ];
     values.extend(ids.iter().map(|i| Value::BigInt(*i)));
     let mut stmt = conn.prepare(&sql).map_err(map_err)?;
     let rows = stmt

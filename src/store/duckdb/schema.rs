@@ -185,4 +185,120 @@ pub const MIGRATIONS: &[&str] = &[
         ORDER BY m.ts;
     DROP TABLE session_meta;
     "#,
+    // 3: `sessions` becomes the per-session rollup: exactly one row per session with its
+    // figures (times, counts, engaged time, scroll depth, entry and exit page, user) next to
+    // its attributes, merged by the writer in the same transaction as the events (see
+    // `write::merge_sessions`). Session-level reports read one row per session.
+    r#"
+    CREATE TABLE session_rollup (
+        site            VARCHAR   NOT NULL,
+        session_id      BIGINT    NOT NULL,
+        visitor_id      BIGINT    NOT NULL,
+        user_id         VARCHAR,
+        bot             BOOLEAN   NOT NULL,
+        ts              TIMESTAMP NOT NULL,  -- first event
+        last_ts         TIMESTAMP NOT NULL,  -- latest event
+        events          BIGINT    NOT NULL,
+        pageviews       BIGINT    NOT NULL,
+        clicks          BIGINT    NOT NULL,
+        engaged_ms      BIGINT    NOT NULL,
+        max_depth       SMALLINT,            -- deepest scroll, percent
+        entry_ts        TIMESTAMP,           -- first pageview
+        entry_page      VARCHAR,
+        exit_ts         TIMESTAMP,           -- last pageview
+        exit_page       VARCHAR,
+        browser         VARCHAR   NOT NULL,
+        browser_version VARCHAR   NOT NULL,
+        os              VARCHAR   NOT NULL,
+        device          VARCHAR   NOT NULL,
+        country         VARCHAR,
+        ip              VARCHAR,             -- anonymised per site setting, never raw
+        screen_w        INTEGER,
+        screen_h        INTEGER,
+        language        VARCHAR,
+        referrer_host   VARCHAR,
+        source          VARCHAR,
+        medium          VARCHAR,
+        utm_source      VARCHAR,
+        utm_medium      VARCHAR,
+        utm_campaign    VARCHAR,
+        utm_term        VARCHAR,
+        utm_content     VARCHAR
+    );
+    INSERT INTO session_rollup
+        SELECT b.site, b.session_id, b.visitor_id, b.user_id, b.bot, b.ts, b.last_ts, b.events,
+               b.pageviews, coalesce(e.clicks, 0), b.engaged_ms, e.max_depth, b.entry_ts,
+               b.entry_page, b.exit_ts, b.exit_page, coalesce(a.browser, 'Unknown'),
+               coalesce(a.browser_version, ''), coalesce(a.os, 'Other'),
+               coalesce(a.device, 'unknown'), a.country, a.ip, a.screen_w, a.screen_h,
+               a.language, a.referrer_host, a.source, a.medium, a.utm_source, a.utm_medium,
+               a.utm_campaign, a.utm_term, a.utm_content
+        FROM (
+            SELECT site, session_id, arg_min(visitor_id, ts) AS visitor_id,
+                   max(user_id) AS user_id, arg_min(bot, ts) AS bot, min(ts) AS ts,
+                   max(last_ts) AS last_ts, sum(events)::BIGINT AS events,
+                   sum(pageviews)::BIGINT AS pageviews, sum(engaged_ms)::BIGINT AS engaged_ms,
+                   min(ts) FILTER (WHERE entry_page IS NOT NULL) AS entry_ts,
+                   arg_min(entry_page, ts) FILTER (WHERE entry_page IS NOT NULL) AS entry_page,
+                   max(last_ts) FILTER (WHERE exit_page IS NOT NULL) AS exit_ts,
+                   arg_max(exit_page, last_ts) FILTER (WHERE exit_page IS NOT NULL) AS exit_page
+            FROM batches GROUP BY site, session_id
+        ) b
+        LEFT JOIN (
+            SELECT site, session_id, count(*) FILTER (WHERE kind = 'click') AS clicks,
+                   max(depth) FILTER (WHERE kind = 'scroll') AS max_depth
+            FROM events GROUP BY site, session_id
+        ) e ON e.site = b.site AND e.session_id = b.session_id
+        LEFT JOIN (
+            SELECT site, session_id, arg_min(browser, ts) AS browser,
+                   arg_min(browser_version, ts) AS browser_version, arg_min(os, ts) AS os,
+                   arg_min(device, ts) AS device, arg_min(country, ts) AS country,
+                   arg_min(ip, ts) AS ip, arg_min(screen_w, ts) AS screen_w,
+                   arg_min(screen_h, ts) AS screen_h, arg_min(language, ts) AS language,
+                   arg_min(referrer_host, ts) AS referrer_host, arg_min(source, ts) AS source,
+                   arg_min(medium, ts) AS medium, arg_min(utm_source, ts) AS utm_source,
+                   arg_min(utm_medium, ts) AS utm_medium, arg_min(utm_campaign, ts) AS utm_campaign,
+                   arg_min(utm_term, ts) AS utm_term, arg_min(utm_content, ts) AS utm_content
+            FROM sessions GROUP BY site, session_id
+        ) a ON a.site = b.site AND a.session_id = b.session_id
+        ORDER BY b.ts;
+    DROP TABLE sessions;
+    ALTER TABLE session_rollup RENAME TO sessions;
+    -- The writer's scratch space for one append's session rows; empty between transactions.
+    CREATE TABLE sessions_staging (
+        site            VARCHAR   NOT NULL,
+        session_id      BIGINT    NOT NULL,
+        visitor_id      BIGINT    NOT NULL,
+        user_id         VARCHAR,
+        bot             BOOLEAN   NOT NULL,
+        ts              TIMESTAMP NOT NULL,  -- first event
+        last_ts         TIMESTAMP NOT NULL,  -- latest event
+        events          BIGINT    NOT NULL,
+        pageviews       BIGINT    NOT NULL,
+        clicks          BIGINT    NOT NULL,
+        engaged_ms      BIGINT    NOT NULL,
+        max_depth       SMALLINT,            -- deepest scroll, percent
+        entry_ts        TIMESTAMP,           -- first pageview
+        entry_page      VARCHAR,
+        exit_ts         TIMESTAMP,           -- last pageview
+        exit_page       VARCHAR,
+        browser         VARCHAR   NOT NULL,
+        browser_version VARCHAR   NOT NULL,
+        os              VARCHAR   NOT NULL,
+        device          VARCHAR   NOT NULL,
+        country         VARCHAR,
+        ip              VARCHAR,             -- anonymised per site setting, never raw
+        screen_w        INTEGER,
+        screen_h        INTEGER,
+        language        VARCHAR,
+        referrer_host   VARCHAR,
+        source          VARCHAR,
+        medium          VARCHAR,
+        utm_source      VARCHAR,
+        utm_medium      VARCHAR,
+        utm_campaign    VARCHAR,
+        utm_term        VARCHAR,
+        utm_content     VARCHAR
+    );
+    "#,
 ];

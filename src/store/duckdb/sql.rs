@@ -75,8 +75,7 @@ fn filter_sql(f: &Filter, p: &mut Params) -> String {
             text(p, prefix)
         )),
         Filter::Session(field, value) => format!(
-            "session_id IN (SELECT session_id FROM sessions WHERE site = $1 \
-             GROUP BY session_id HAVING arg_min({}, ts) = {})",
+            "session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND {} = {})",
             field.as_str(),
             text(p, value)
         ),
@@ -139,7 +138,7 @@ mod tests {
             "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)",
             "session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND kind = 'pageview' AND path = $5)",
             "session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND kind = 'pageview' AND starts_with(path, $6))",
-            "session_id IN (SELECT session_id FROM sessions WHERE site = $1 GROUP BY session_id HAVING arg_min(country, ts) = $7)",
+            "session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND country = $7)",
             "NOT (session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND user_id IS NOT NULL) OR visitor_id IN (SELECT visitor_id FROM identities WHERE site = $1))",
             "(session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND user_id = $8) OR visitor_id IN (SELECT visitor_id FROM identities WHERE site = $1 AND user_id = $8))",
             "visitor_id = $9",

@@ -5,8 +5,8 @@
 //! hundred thousand of these wide rows; building columns and appending them as Arrow record
 //! batches is several times faster again. Rows are sorted by (site, session, time) before
 //! appending so that columns that repeat within a session (path, title) compress into long
-//! runs. Each batch adds a rollup row to `batches`; a session's source, client and place go to
-//! `sessions` once (see [`KnownSessions`]).
+//! runs. Each batch adds a rollup row to `batches`, and each session's row in `sessions` (its
+//! figures and attributes) is merged with what the append adds (see [`MERGE_SESSIONS`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -160,7 +160,6 @@ fn detail(data: &EventData) -> Detail<'_> {
 
 pub(super) fn append(
     conn: &mut Connection,
-    known: &mut KnownSessions,
     batches: &[Batch],
     spool_seq: Option<u64>,
 ) -> StoreResult<()> {
@@ -176,25 +175,26 @@ pub(super) fn append(
         ))
     });
 
-    let mut written_sessions: HashMap<u64, i64> = HashMap::new();
     let tx = conn.transaction().map_err(map_err)?;
     {
         let mut events = EventColumns::with_capacity(rows.len());
         let mut rollups = BatchColumns::default();
-        let mut sessions = SessionColumns::default();
+        let mut parts: HashMap<(&str, u64), SessionPart<'_>> = HashMap::new();
         for b in batches {
             let Some(first_ts) = rollups.push(b) else {
                 continue;
             };
-            let session = b.session.0;
-            let needs_row = match written_sessions.get(&session) {
-                Some(&ts) => first_ts < ts,
-                None => known.needs_row(session, first_ts),
-            };
-            if needs_row {
-                sessions.push(b, first_ts);
-                written_sessions.insert(session, first_ts);
+            let part = SessionPart::of(b, first_ts);
+            match parts.entry((b.site.as_str(), b.session.0)) {
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(part),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(part);
+                }
             }
+        }
+        let mut sessions = SessionColumns::default();
+        for part in parts.values() {
+            sessions.push(part);
         }
         let mut items = ItemColumns::default();
         for (b, e) in &rows {
@@ -220,11 +220,13 @@ pub(super) fn append(
             appender.flush().map_err(map_err)?;
         }
         if sessions.len > 0 {
-            let mut appender = tx.appender("sessions").map_err(map_err)?;
+            let mut appender = tx.appender("sessions_staging").map_err(map_err)?;
             appender
                 .append_record_batch(sessions.finish()?)
                 .map_err(map_err)?;
             appender.flush().map_err(map_err)?;
+            drop(appender);
+            tx.execute_batch(MERGE_SESSIONS).map_err(map_err)?;
         }
         if items.len > 0 {
             let mut appender = tx.appender("items").map_err(map_err)?;
@@ -259,10 +261,7 @@ pub(super) fn append(
         )
         .map_err(map_err)?;
     }
-    tx.commit().map_err(map_err)?;
-    // Only after the commit: a failed append must not make a session look written.
-    known.remember(written_sessions);
-    Ok(())
+    tx.commit().map_err(map_err)
 }
 
 pub(super) fn recent_event_ids(conn: &Connection, limit: usize) -> StoreResult<Vec<u64>> {
@@ -410,49 +409,102 @@ impl EventColumns {
     }
 }
 
-/// Sessions whose attribute row this process has written, with the earliest batch time it
-/// wrote for each. A batch of a session not in here (a new session, or one that began before
-/// a restart or was evicted) writes an attribute row; reports take the earliest row per
-/// session, so an extra row is harmless and costs only its size.
-#[derive(Default)]
-pub(super) struct KnownSessions {
-    first_ts: HashMap<u64, i64>,
+/// One append's contribution to a session: what its batches say, merged into the stored
+/// row by [`merge_sessions`].
+struct SessionPart<'a> {
+    batch: &'a Batch, // the earliest batch: visitor, bot and attributes
+    ts: i64,
+    last_ts: i64,
+    user: Option<&'a str>,
+    events: i64,
+    pageviews: i64,
+    clicks: i64,
+    engaged_ms: i64,
+    max_depth: Option<i16>,
+    entry: Option<(i64, &'a str)>,
+    exit: Option<(i64, &'a str)>,
 }
 
-impl KnownSessions {
-    /// Past this many sessions the map starts over: about 24 MB, several hours of sessions on
-    /// a busy site, and forgetting only means an extra attribute row per active session.
-    const CAPACITY: usize = 1_000_000;
-
-    fn needs_row(&self, session: u64, first_ts: i64) -> bool {
-        self.first_ts.get(&session).is_none_or(|&ts| first_ts < ts)
+impl<'a> SessionPart<'a> {
+    fn of(b: &'a Batch, first_ts: i64) -> SessionPart<'a> {
+        let mut part = SessionPart {
+            batch: b,
+            ts: first_ts,
+            last_ts: first_ts,
+            user: None,
+            events: b.events.len() as i64,
+            pageviews: 0,
+            clicks: 0,
+            engaged_ms: 0,
+            max_depth: None,
+            entry: None,
+            exit: None,
+        };
+        for e in &b.events {
+            part.last_ts = part.last_ts.max(e.ts_ms);
+            part.user = part.user.max(user_of(b, e));
+            match &e.data {
+                EventData::Pageview { .. } => {
+                    part.pageviews += 1;
+                    let page = (e.ts_ms, path_of(&e.url));
+                    part.entry = Some(part.entry.map_or(page, |p| p.min(page)));
+                    part.exit = Some(part.exit.map_or(page, |p| p.max(page)));
+                }
+                EventData::Click { .. } => part.clicks += 1,
+                EventData::Scroll {
+                    depth_pct: Some(d), ..
+                } => part.max_depth = part.max_depth.max(Some(i16::from(*d))),
+                EventData::Engagement { engaged_ms } => part.engaged_ms += engaged_ms,
+                _ => {}
+            }
+        }
+        part
     }
 
-    fn remember(&mut self, written: HashMap<u64, i64>) {
-        if self.first_ts.len() + written.len() > Self::CAPACITY {
-            self.first_ts.clear();
+    fn absorb(&mut self, other: SessionPart<'a>) {
+        if other.ts < self.ts {
+            self.batch = other.batch;
+            self.ts = other.ts;
         }
-        for (session, ts) in written {
-            let entry = self.first_ts.entry(session).or_insert(ts);
-            *entry = (*entry).min(ts);
-        }
+        self.last_ts = self.last_ts.max(other.last_ts);
+        self.user = self.user.max(other.user);
+        self.events += other.events;
+        self.pageviews += other.pageviews;
+        self.clicks += other.clicks;
+        self.engaged_ms += other.engaged_ms;
+        self.max_depth = self.max_depth.max(other.max_depth);
+        self.entry = match (self.entry, other.entry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.exit = self.exit.max(other.exit);
     }
 }
 
-/// Column builders for the `sessions` table (a session's source, client and place), in its
-/// column order.
+/// Column builders for `sessions_staging` (the columns of `sessions`), in its column order.
 #[derive(Default)]
 struct SessionColumns {
     len: usize,
     site: StringBuilder,
     session_id: Int64Builder,
     visitor_id: Int64Builder,
+    user_id: StringBuilder,
+    bot: BooleanBuilder,
     ts: TimestampMicrosecondBuilder,
+    last_ts: TimestampMicrosecondBuilder,
+    events: Int64Builder,
+    pageviews: Int64Builder,
+    clicks: Int64Builder,
+    engaged_ms: Int64Builder,
+    max_depth: Int16Builder,
+    entry_ts: TimestampMicrosecondBuilder,
+    entry_page: StringBuilder,
+    exit_ts: TimestampMicrosecondBuilder,
+    exit_page: StringBuilder,
     browser: StringBuilder,
     browser_version: StringBuilder,
     os: StringBuilder,
     device: StringBuilder,
-    bot: BooleanBuilder,
     country: StringBuilder,
     ip: StringBuilder,
     screen_w: Int32Builder,
@@ -469,18 +521,31 @@ struct SessionColumns {
 }
 
 impl SessionColumns {
-    fn push(&mut self, b: &Batch, first_ts: i64) {
+    fn push(&mut self, part: &SessionPart<'_>) {
+        let b = part.batch;
         let (c, s) = (&b.client, &b.source);
         self.len += 1;
         self.site.append_value(b.site.as_str());
         self.session_id.append_value(b.session.0 as i64);
         self.visitor_id.append_value(b.visitor.0 as i64);
-        self.ts.append_value(ms_to_us(first_ts));
+        self.user_id.append_option(part.user);
+        self.bot.append_value(c.bot);
+        self.ts.append_value(ms_to_us(part.ts));
+        self.last_ts.append_value(ms_to_us(part.last_ts));
+        self.events.append_value(part.events);
+        self.pageviews.append_value(part.pageviews);
+        self.clicks.append_value(part.clicks);
+        self.engaged_ms.append_value(part.engaged_ms);
+        self.max_depth.append_option(part.max_depth);
+        self.entry_ts
+            .append_option(part.entry.map(|p| ms_to_us(p.0)));
+        self.entry_page.append_option(part.entry.map(|p| p.1));
+        self.exit_ts.append_option(part.exit.map(|p| ms_to_us(p.0)));
+        self.exit_page.append_option(part.exit.map(|p| p.1));
         self.browser.append_value(&c.browser);
         self.browser_version.append_value(&c.browser_version);
         self.os.append_value(&c.os);
         self.device.append_value(c.device.as_str());
-        self.bot.append_value(c.bot);
         self.country.append_option(c.country.as_deref());
         self.ip.append_option(c.ip.as_deref());
         self.screen_w.append_option(c.screen_width);
@@ -501,12 +566,23 @@ impl SessionColumns {
             ("site", Arc::new(self.site.finish())),
             ("session_id", Arc::new(self.session_id.finish())),
             ("visitor_id", Arc::new(self.visitor_id.finish())),
+            ("user_id", Arc::new(self.user_id.finish())),
+            ("bot", Arc::new(self.bot.finish())),
             ("ts", Arc::new(self.ts.finish())),
+            ("last_ts", Arc::new(self.last_ts.finish())),
+            ("events", Arc::new(self.events.finish())),
+            ("pageviews", Arc::new(self.pageviews.finish())),
+            ("clicks", Arc::new(self.clicks.finish())),
+            ("engaged_ms", Arc::new(self.engaged_ms.finish())),
+            ("max_depth", Arc::new(self.max_depth.finish())),
+            ("entry_ts", Arc::new(self.entry_ts.finish())),
+            ("entry_page", Arc::new(self.entry_page.finish())),
+            ("exit_ts", Arc::new(self.exit_ts.finish())),
+            ("exit_page", Arc::new(self.exit_page.finish())),
             ("browser", Arc::new(self.browser.finish())),
             ("browser_version", Arc::new(self.browser_version.finish())),
             ("os", Arc::new(self.os.finish())),
             ("device", Arc::new(self.device.finish())),
-            ("bot", Arc::new(self.bot.finish())),
             ("country", Arc::new(self.country.finish())),
             ("ip", Arc::new(self.ip.finish())),
             ("screen_w", Arc::new(self.screen_w.finish())),
@@ -523,6 +599,34 @@ impl SessionColumns {
         ])
     }
 }
+
+/// Folds `sessions_staging` (this append's rows) into `sessions`: the stored rows of the same
+/// sessions join the staged ones, are deleted, and one merged row per session is inserted.
+/// Attributes are the earliest row's; `arg_min`/`arg_max` skip NULL arguments, so a page or
+/// country missing from one part is taken from another.
+const MERGE_SESSIONS: &str = "
+    INSERT INTO sessions_staging
+        SELECT s.* FROM sessions s
+        WHERE s.session_id IN (SELECT session_id FROM sessions_staging)
+          AND s.site IN (SELECT site FROM sessions_staging);
+    DELETE FROM sessions
+        WHERE session_id IN (SELECT session_id FROM sessions_staging)
+          AND site IN (SELECT site FROM sessions_staging);
+    INSERT INTO sessions
+        SELECT site, session_id, arg_min(visitor_id, ts), max(user_id), arg_min(bot, ts),
+               min(ts), max(last_ts), sum(events)::BIGINT, sum(pageviews)::BIGINT,
+               sum(clicks)::BIGINT, sum(engaged_ms)::BIGINT, max(max_depth), min(entry_ts),
+               arg_min(entry_page, entry_ts), max(exit_ts), arg_max(exit_page, exit_ts),
+               arg_min(browser, ts), arg_min(browser_version, ts), arg_min(os, ts),
+               arg_min(device, ts), arg_min(country, ts), arg_min(ip, ts),
+               arg_min(screen_w, ts), arg_min(screen_h, ts), arg_min(language, ts),
+               arg_min(referrer_host, ts), arg_min(source, ts), arg_min(medium, ts),
+               arg_min(utm_source, ts), arg_min(utm_medium, ts), arg_min(utm_campaign, ts),
+               arg_min(utm_term, ts), arg_min(utm_content, ts)
+        FROM sessions_staging
+        GROUP BY site, session_id
+        ORDER BY min(ts);
+    DELETE FROM sessions_staging;";
 
 /// Column builders for the `batches` table (one rollup row per batch), in its column order.
 #[derive(Default)]
