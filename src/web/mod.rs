@@ -5,6 +5,7 @@
 //! live on other hosts); report routes need an API token.
 
 pub mod api;
+pub mod assets;
 pub mod csv;
 pub mod ecommerce;
 pub mod engagement;
@@ -79,6 +80,17 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ingest_routes)
         .merge(report_routes)
+        .route("/footfall.js", get(assets::tracker))
+        .route("/tracking/test/", get(assets::test_page))
+        .route("/tracking/test", get(assets::test_page))
+        .route("/tracking/test/test.js", get(assets::test_js))
+        .route("/tracking/test/stored", get(assets::stored))
+        .route("/tracking/test/tone.wav", get(assets::tone))
+        .route("/assets/pages.css", get(assets::pages_css))
+        .route("/demo/shop.js", get(assets::shop_js))
+        .route("/demo", get(assets::shop_page))
+        .route("/demo/", get(assets::shop_page))
+        .route("/demo/{*path}", get(assets::shop_page))
         .route("/api/v1/schema.json", get(schema))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -125,6 +137,8 @@ async fn home() -> Html<&'static str> {
          <h1>footfall</h1><p>Ingestion: <code>POST /api/v1/collect</code> \
          (<a href=\"/api/v1/schema.json\">schema</a>) and <code>POST /api/track-behavior/</code>. \
          Reports: <code>/api/v1/sites/{site}/overview</code> with an API token. \
+         Tracker: <a href=\"/footfall.js\">/footfall.js</a>; try it on the \
+         <a href=\"/tracking/test/\">test page</a> and the <a href=\"/demo/\">demo shop</a>. \
          Health: <a href=\"/healthz\">/healthz</a>, metrics: <a href=\"/metrics\">/metrics</a>.</p>",
     )
 }

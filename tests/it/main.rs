@@ -1,6 +1,7 @@
 //! Integration tests: one binary, each module drives a real footfall over HTTP.
 
 mod api;
+mod browser;
 mod cli;
 mod common;
 mod durability;
