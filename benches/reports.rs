@@ -197,6 +197,7 @@ fn main() -> anyhow::Result<()> {
                 search: None,
                 limit: EngagementPlan::DEFAULT_LIMIT,
                 offset: 0,
+                zone: Default::default(),
             };
             let name = format!("engagement + retention ({by:?})");
             measure(&name, || {

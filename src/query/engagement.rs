@@ -14,6 +14,7 @@
 //! - it stays correct with late and retried events and with identity links that arrive after
 //!   the events they attribute: a late batch merges into its session's row, and the user of an
 //!   anonymous session is resolved through `identities` at query time, not frozen at write.
+//!
 //! Purchases and revenue still come from the purchase events (few rows; transactions are
 //! de-duplicated across sessions).
 //!
@@ -127,6 +128,8 @@ pub struct EngagementPlan {
     pub search: Option<String>,
     pub limit: u32,
     pub offset: u64,
+    /// Cohort weeks are Monday-to-Monday in this zone.
+    pub zone: crate::query::zone::Zone,
 }
 
 impl EngagementPlan {
@@ -225,9 +228,9 @@ impl Active {
 /// The users whose first event in the range fell in one week, and how many came back.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cohort {
-    /// Monday 00:00 UTC of the cohort's week.
+    /// Monday 00:00 of the cohort's week in the report's time zone, as an instant.
     pub week_start_ms: i64,
-    /// The same Monday as `YYYY-MM-DD`.
+    /// The same Monday as a local `YYYY-MM-DD`.
     pub week_start: String,
     /// Users whose first event in the range is in this week.
     pub size: u64,

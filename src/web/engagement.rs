@@ -72,6 +72,7 @@ pub async fn engagement(
         search,
         limit: EngagementPlan::limit(params.get("limit").map(String::as_str))?,
         offset,
+        zone: c.zone,
     };
     let store = state.store.clone();
     Ok(Json(blocking(move || store.engagement(&plan)).await?))

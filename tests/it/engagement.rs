@@ -478,3 +478,42 @@ async fn filters_search_sorting_paging_and_errors() {
     assert_eq!(r.status(), 401);
     app.shutdown().await;
 }
+
+/// Cohort weeks follow `tz`: a user first seen on Sunday 23:30 UTC is in the week of the next
+/// Monday in Asia/Tokyo (UTC+9, no daylight saving), and in the week before in UTC.
+#[tokio::test]
+async fn cohort_weeks_are_local_weeks_of_the_requested_time_zone() {
+    let app = TestApp::spawn().await;
+    let t = Times::new();
+    let sunday_late = t.b - 30 * 60 * 1000; // Sunday 23:30 UTC = Monday 08:30 in Tokyo
+    send(
+        &app,
+        CHROME,
+        batch(
+            "v-tz",
+            "s-tz",
+            Some("u-tz"),
+            vec![pageview("tz-1", sunday_late, "/")],
+        ),
+    )
+    .await;
+    app.settle().await;
+    let utc = report(&app, &t, "").await;
+    assert_eq!(utc["cohorts"][0]["week_start_ms"], t.a, "{utc}");
+    assert_eq!(utc["cohorts"][0]["week_start"], date(t.a));
+    let tokyo = report(&app, &t, "tz=Asia/Tokyo").await;
+    let tokyo_monday = t.b - 9 * HOUR; // Monday 00:00 in Tokyo, as an instant
+    assert_eq!(
+        tokyo["cohorts"][0]["week_start_ms"], tokyo_monday,
+        "{tokyo}"
+    );
+    assert_eq!(tokyo["cohorts"][0]["week_start"], date(t.b));
+    app.shutdown().await;
+}
+
+fn date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .expect("time")
+        .format("%Y-%m-%d")
+        .to_string()
+}

@@ -3,8 +3,10 @@
 //! A module of its own because the report is four statements (funnel, money, breakdowns,
 //! products) sharing one "first purchase event per transaction" fragment. Every statement is
 //! built from fixed text plus the bound filter predicate of `sql::events_where`, collapsed to
-//! one line so the snapshot test pins it exactly. Items carry no filter columns, so they are
-//! restricted to the sessions the filtered events select.
+//! one line so the snapshot test pins it exactly. Commerce events are read from `commerce`
+//! (the same rows as in `events`, about 1% of them); sessions are counted in `sessions` (where
+//! they start). Items carry no filter columns, so they are restricted to those whose commerce
+//! event the filter selects.
 
 use std::collections::BTreeMap;
 
@@ -22,8 +24,8 @@ use crate::store::StoreResult;
 
 /// The first purchase event of each transaction in the filtered events: the orders.
 const ORDERS: &str = "
-    SELECT session_id, eid, currency, value_minor FROM events
-    WHERE {filter} AND kind = 'commerce' AND name = 'purchase'
+    SELECT session_id, eid, currency, value_minor FROM commerce
+    WHERE {filter} AND name = 'purchase'
     QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY ts, eid) = 1";
 
 /// One row: sessions, sessions per step (any order), abandoned carts, sessions per step (in
@@ -31,8 +33,8 @@ const ORDERS: &str = "
 /// the previous step's: if any in-order path exists, this greedy one finds it.
 const FUNNEL: &str = "
     WITH c AS MATERIALIZED (
-        SELECT session_id, name, ts FROM events
-        WHERE {filter} AND kind = 'commerce'
+        SELECT session_id, name, ts FROM commerce
+        WHERE {filter}
           AND name IN ('view_item', 'add_to_cart', 'begin_checkout', 'purchase')
     ),
     per AS (
@@ -50,7 +52,7 @@ const FUNNEL: &str = "
            AND c.ts >= s2.t WHERE c.name = 'begin_checkout' GROUP BY c.session_id),
     s4 AS (SELECT c.session_id, min(c.ts) AS t FROM c JOIN s3 ON c.session_id = s3.session_id
            AND c.ts >= s3.t WHERE c.name = 'purchase' GROUP BY c.session_id)
-    SELECT (SELECT count(DISTINCT session_id) FROM events WHERE {filter}),
+    SELECT (SELECT count(*) FROM sessions WHERE {filter}),
            count(*) FILTER (WHERE viewed),
            count(*) FILTER (WHERE carted),
            count(*) FILTER (WHERE checked_out),
@@ -71,7 +73,7 @@ const MONEY: &str = "
     UNION ALL
     SELECT 'refund' AS what, currency, count(*), count(value_minor),
            coalesce(sum(value_minor), 0)::BIGINT
-    FROM events WHERE {filter} AND kind = 'commerce' AND name = 'refund' GROUP BY currency
+    FROM commerce WHERE {filter} AND name = 'refund' GROUP BY currency
     ORDER BY what, currency NULLS LAST";
 
 /// Per (source|country, value, currency): orders and revenue, with the attributes of the
@@ -104,7 +106,7 @@ const PRODUCTS: &str = "
         SELECT item_id, item_name, action, currency, price_minor, quantity, ts FROM items
         WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3)
           AND action IN ('view_item', 'add_to_cart', 'purchase')
-          AND session_id IN (SELECT session_id FROM events WHERE {filter})
+          AND eid IN (SELECT eid FROM commerce WHERE {filter})
           AND (action <> 'purchase' OR eid IN (SELECT eid FROM orders))
     ),
     p AS (
@@ -376,20 +378,20 @@ mod tests {
             product_limit: 20,
         };
         let st = statements(&plan);
-        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND country = $5) AND session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND kind = 'pageview' AND starts_with(path, $6))";
+        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND country = $5) AND session_id IN (SELECT session_id FROM pageviews WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND starts_with(path, $6))";
         let orders = format!(
-            "SELECT session_id, eid, currency, value_minor FROM events WHERE {filter} AND kind = 'commerce' AND name = 'purchase' QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY ts, eid) = 1"
+            "SELECT session_id, eid, currency, value_minor FROM commerce WHERE {filter} AND name = 'purchase' QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY ts, eid) = 1"
         );
         assert_eq!(
             st.funnel,
             format!(
-                "WITH c AS MATERIALIZED ( SELECT session_id, name, ts FROM events WHERE {filter} AND kind = 'commerce' AND name IN ('view_item', 'add_to_cart', 'begin_checkout', 'purchase') ), \
+                "WITH c AS MATERIALIZED ( SELECT session_id, name, ts FROM commerce WHERE {filter} AND name IN ('view_item', 'add_to_cart', 'begin_checkout', 'purchase') ), \
                  per AS ( SELECT session_id, bool_or(name = 'view_item') AS viewed, bool_or(name = 'add_to_cart') AS carted, bool_or(name = 'begin_checkout') AS checked_out, bool_or(name = 'purchase') AS purchased FROM c GROUP BY session_id ), \
                  s1 AS (SELECT session_id, min(ts) AS t FROM c WHERE name = 'view_item' GROUP BY session_id), \
                  s2 AS (SELECT c.session_id, min(c.ts) AS t FROM c JOIN s1 ON c.session_id = s1.session_id AND c.ts >= s1.t WHERE c.name = 'add_to_cart' GROUP BY c.session_id), \
                  s3 AS (SELECT c.session_id, min(c.ts) AS t FROM c JOIN s2 ON c.session_id = s2.session_id AND c.ts >= s2.t WHERE c.name = 'begin_checkout' GROUP BY c.session_id), \
                  s4 AS (SELECT c.session_id, min(c.ts) AS t FROM c JOIN s3 ON c.session_id = s3.session_id AND c.ts >= s3.t WHERE c.name = 'purchase' GROUP BY c.session_id) \
-                 SELECT (SELECT count(DISTINCT session_id) FROM events WHERE {filter}), count(*) FILTER (WHERE viewed), count(*) FILTER (WHERE carted), count(*) FILTER (WHERE checked_out), count(*) FILTER (WHERE purchased), count(*) FILTER (WHERE carted AND NOT purchased), (SELECT count(*) FROM s1), (SELECT count(*) FROM s2), (SELECT count(*) FROM s3), (SELECT count(*) FROM s4) FROM per"
+                 SELECT (SELECT count(*) FROM sessions WHERE {filter}), count(*) FILTER (WHERE viewed), count(*) FILTER (WHERE carted), count(*) FILTER (WHERE checked_out), count(*) FILTER (WHERE purchased), count(*) FILTER (WHERE carted AND NOT purchased), (SELECT count(*) FROM s1), (SELECT count(*) FROM s2), (SELECT count(*) FROM s3), (SELECT count(*) FROM s4) FROM per"
             )
         );
         assert_eq!(
@@ -398,7 +400,7 @@ mod tests {
                 "WITH orders AS ({orders}) \
                  SELECT 'purchase' AS what, currency, count(*), count(value_minor), coalesce(sum(value_minor), 0)::BIGINT FROM orders GROUP BY currency \
                  UNION ALL \
-                 SELECT 'refund' AS what, currency, count(*), count(value_minor), coalesce(sum(value_minor), 0)::BIGINT FROM events WHERE {filter} AND kind = 'commerce' AND name = 'refund' GROUP BY currency \
+                 SELECT 'refund' AS what, currency, count(*), count(value_minor), coalesce(sum(value_minor), 0)::BIGINT FROM commerce WHERE {filter} AND name = 'refund' GROUP BY currency \
                  ORDER BY what, currency NULLS LAST"
             )
         );
@@ -417,7 +419,7 @@ mod tests {
             st.products,
             format!(
                 "WITH orders AS ({orders}), \
-                 i AS ( SELECT item_id, item_name, action, currency, price_minor, quantity, ts FROM items WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND action IN ('view_item', 'add_to_cart', 'purchase') AND session_id IN (SELECT session_id FROM events WHERE {filter}) AND (action <> 'purchase' OR eid IN (SELECT eid FROM orders)) ), \
+                 i AS ( SELECT item_id, item_name, action, currency, price_minor, quantity, ts FROM items WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND action IN ('view_item', 'add_to_cart', 'purchase') AND eid IN (SELECT eid FROM commerce WHERE {filter}) AND (action <> 'purchase' OR eid IN (SELECT eid FROM orders)) ), \
                  p AS ( SELECT item_id, arg_max(item_name, ts) AS item_name, count(*) FILTER (WHERE action = 'view_item') AS views, coalesce(sum(quantity) FILTER (WHERE action = 'add_to_cart'), 0)::BIGINT AS add_to_carts, coalesce(sum(quantity) FILTER (WHERE action = 'purchase'), 0)::BIGINT AS purchases FROM i GROUP BY item_id ORDER BY purchases DESC, add_to_carts DESC, views DESC, item_id LIMIT $7 ), \
                  r AS ( SELECT item_id, currency, sum(price_minor * quantity)::BIGINT AS minor FROM i WHERE action = 'purchase' AND currency IS NOT NULL AND price_minor IS NOT NULL AND item_id IN (SELECT item_id FROM p) GROUP BY item_id, currency ) \
                  SELECT p.item_id, p.item_name, p.views, p.add_to_carts, p.purchases, r.currency, r.minor FROM p LEFT JOIN r ON r.item_id = p.item_id ORDER BY p.purchases DESC, p.add_to_carts DESC, p.views DESC, p.item_id, r.currency"

@@ -12,11 +12,12 @@ use duckdb::types::Value;
 use duckdb::{Connection, params_from_iter};
 
 use super::map_err;
-use super::sql::{Params, events_where};
+use super::sql::{Params, events_where, local_ts};
 use crate::model::VisitorId;
 use crate::query::Amount;
+use crate::query::TimeRange;
 use crate::query::engagement::{
-    Active, Engagement, EngagementBy, EngagementPlan, EngagementRow, EngagementSort, SCORE,
+    Active, Cohort, Engagement, EngagementBy, EngagementPlan, EngagementRow, EngagementSort, SCORE,
     ScoreInput, cohort_table,
 };
 use crate::store::StoreResult;
@@ -42,8 +43,8 @@ const ROWS: &str = "
         FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id
     ),
     orders AS (
-        SELECT k.id, e.currency, e.value_minor FROM events e JOIN k ON k.session_id = e.session_id
-        WHERE e.site = $1 AND e.ts >= epoch_ms($2) AND e.kind = 'commerce' AND e.name = 'purchase'
+        SELECT k.id, e.currency, e.value_minor FROM commerce e JOIN k ON k.session_id = e.session_id
+        WHERE e.site = $1 AND e.ts >= epoch_ms($2) AND e.name = 'purchase'
         QUALIFY row_number() OVER (PARTITION BY e.transaction_id ORDER BY e.ts, e.eid) = 1
     ),
     p AS (SELECT id, count(*) AS purchases FROM orders WHERE id IS NOT NULL GROUP BY id),
@@ -87,12 +88,13 @@ const ACTIVE: &str = "
            count(DISTINCT id)
     FROM k";
 
-/// (cohort week, active week, members) cells: weeks are Mondays (`date_trunc('week')`, UTC).
+/// (cohort week, active week, members) cells: weeks start on Monday 00:00 wall-clock time in
+/// the plan's zone (`date_trunc('week')` over `{local}`, the session start shifted to local).
 const COHORTS: &str = "
     WITH {links},
-    s AS (SELECT visitor_id, user_id, ts FROM sessions WHERE {filter}),
+    s AS (SELECT visitor_id, user_id, {local} AS local_ts FROM sessions WHERE {filter}),
     w AS (
-        SELECT DISTINCT {key} AS id, date_trunc('week', s.ts) AS week
+        SELECT DISTINCT {key} AS id, date_trunc('week', s.local_ts) AS week
         FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id
         WHERE {key} IS NOT NULL
     ),
@@ -172,7 +174,11 @@ pub(super) fn statements(plan: &EngagementPlan) -> Statements {
 
     let mut p = Params::default();
     let filter = events_where(&plan.site, plan.range, &plan.filters, &mut p);
-    let cohort_params = p.values.clone();
+    let mut c = Params {
+        values: p.values.clone(),
+    };
+    let local = local_ts(plan.zone, plan.range, &mut c);
+    let cohort_params = c.values;
     let search = match &plan.search {
         Some(q) => format!(
             "contains(lower(user_id), lower({}))",
@@ -197,6 +203,7 @@ pub(super) fn statements(plan: &EngagementPlan) -> Statements {
     let cohorts = one_line(COHORTS)
         .replace("{links}", &links)
         .replace("{key}", key)
+        .replace("{local}", &local)
         .replace("{filter}", &filter);
 
     let mut a = Params::default();
@@ -299,8 +306,23 @@ pub(super) fn engagement(conn: &Connection, plan: &EngagementPlan) -> StoreResul
         offset: plan.offset,
         rows,
         active: Active::new(plan.range.to_ms, dau, wau, mau),
-        cohorts: cohort_table(plan.range, &cells),
+        cohorts: local_cohorts(plan, &cells),
     })
+}
+
+/// The cohort table over local wall-clock weeks, with each week's start given back as the
+/// instant it begins in the plan's zone.
+fn local_cohorts(plan: &EngagementPlan, cells: &[(i64, i64, u64)]) -> Vec<Cohort> {
+    let zone = plan.zone;
+    let wall = TimeRange {
+        from_ms: zone.wall_ms(plan.range.from_ms),
+        to_ms: zone.wall_ms(plan.range.to_ms),
+    };
+    let mut cohorts = cohort_table(wall, cells);
+    for c in &mut cohorts {
+        c.week_start_ms = zone.utc_of_wall(c.week_start_ms);
+    }
+    cohorts
 }
 
 #[cfg(test)]
@@ -325,6 +347,7 @@ mod tests {
             search: Some("acme".into()),
             limit: 50,
             offset: 100,
+            zone: Default::default(),
         };
         let st = statements(&plan);
         let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND country = $5)";
@@ -337,7 +360,7 @@ mod tests {
                 "WITH {links}, \
                  s AS ( SELECT session_id, visitor_id, user_id, ts AS start_ts, last_ts AS end_ts, pageviews, clicks, engaged_ms, max_depth FROM sessions WHERE {filter} ), \
                  k AS ( SELECT s.*, coalesce(s.user_id, links.user_id) AS uid, {key} AS id FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id ), \
-                 orders AS ( SELECT k.id, e.currency, e.value_minor FROM events e JOIN k ON k.session_id = e.session_id WHERE e.site = $1 AND e.ts >= epoch_ms($2) AND e.kind = 'commerce' AND e.name = 'purchase' QUALIFY row_number() OVER (PARTITION BY e.transaction_id ORDER BY e.ts, e.eid) = 1 ), \
+                 orders AS ( SELECT k.id, e.currency, e.value_minor FROM commerce e JOIN k ON k.session_id = e.session_id WHERE e.site = $1 AND e.ts >= epoch_ms($2) AND e.name = 'purchase' QUALIFY row_number() OVER (PARTITION BY e.transaction_id ORDER BY e.ts, e.eid) = 1 ), \
                  p AS (SELECT id, count(*) AS purchases FROM orders WHERE id IS NOT NULL GROUP BY id), \
                  f AS ( SELECT k.id, max(k.uid) AS user_id, count(DISTINCT k.visitor_id) AS visitors, epoch_ms(min(k.start_ts)) AS first_seen_ms, epoch_ms(max(k.end_ts)) AS last_seen_ms, count(*) AS sessions, sum(k.engaged_ms)::BIGINT AS engaged_ms, sum(k.pageviews)::BIGINT AS pageviews, sum(k.clicks)::BIGINT AS clicks, max(k.max_depth)::INTEGER AS max_depth, avg(k.max_depth) AS avg_depth, coalesce(any_value(p.purchases), 0) AS purchases FROM k LEFT JOIN p ON p.id = k.id WHERE k.id IS NOT NULL GROUP BY k.id ), \
                  fs AS (SELECT * FROM f WHERE contains(lower(user_id), lower($6))), \
@@ -378,13 +401,14 @@ mod tests {
             st.cohorts,
             format!(
                 "WITH {links}, \
-                 s AS (SELECT visitor_id, user_id, ts FROM sessions WHERE {filter}), \
-                 w AS ( SELECT DISTINCT {key} AS id, date_trunc('week', s.ts) AS week FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id WHERE {key} IS NOT NULL ), \
+                 s AS (SELECT visitor_id, user_id, ts + to_milliseconds($6) AS local_ts FROM sessions WHERE {filter}), \
+                 w AS ( SELECT DISTINCT {key} AS id, date_trunc('week', s.local_ts) AS week FROM s LEFT JOIN links ON links.visitor_id = s.visitor_id WHERE {key} IS NOT NULL ), \
                  c AS (SELECT id, min(week) AS cohort FROM w GROUP BY id) \
                  SELECT epoch_ms(c.cohort), epoch_ms(w.week), count(*) FROM w JOIN c ON c.id = w.id GROUP BY c.cohort, w.week ORDER BY c.cohort, w.week"
             )
         );
-        assert_eq!(st.cohort_params.len(), 5);
+        assert_eq!(st.cohort_params.len(), 6);
+        assert_eq!(st.cohort_params[5], Value::BigInt(0), "UTC: no shift");
 
         // By visitor, without a search, oldest first: only the key, search and order change.
         let plan = EngagementPlan {
@@ -400,10 +424,9 @@ mod tests {
             st.rows
                 .contains("ORDER BY g.first_seen_ms ASC, g.id, rev.currency")
         );
-        assert!(
-            st.cohorts
-                .contains("SELECT DISTINCT s.visitor_id AS id, date_trunc('week', s.ts) AS week")
-        );
+        assert!(st.cohorts.contains(
+            "SELECT DISTINCT s.visitor_id AS id, date_trunc('week', s.local_ts) AS week"
+        ));
         assert_eq!(st.row_params.len(), 7);
     }
 

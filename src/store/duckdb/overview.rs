@@ -4,8 +4,8 @@
 //! Totals and top lists read `sessions`, one row per session with its figures and attributes,
 //! so a session counts in the range where it starts. The time series groups the per-batch
 //! rollups in `batches` (a batch counts at the time of its first event), so a long session's
-//! pageviews land in the hours they happened. Event counts by type and the page list read
-//! `events`.
+//! pageviews land in the hours they happened. Event counts by type come from the sessions'
+//! per-kind counts, the page list from `pageviews`.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,9 @@ use duckdb::types::Value;
 use duckdb::{Connection, params_from_iter};
 
 use super::map_err;
-use super::sql::{Params, events_where};
+use super::sql::{Params, events_where, local_ts};
+use super::write::KIND_COLUMNS;
+use crate::model::EventKind;
 use crate::query::{Granularity, Overview, OverviewPlan, SeriesPoint, TimeRange, TopRow, Totals};
 use crate::store::{StoreError, StoreResult};
 
@@ -60,29 +62,6 @@ fn trunc_unit(g: Granularity) -> &'static str {
     }
 }
 
-/// SQL that shifts `ts` to local wall-clock time: one bound offset, or a CASE over the
-/// offsets between daylight-saving transitions (each bound).
-fn local_ts(plan: &OverviewPlan, p: &mut Params) -> String {
-    let segments = plan.zone.segments(plan.range);
-    match segments.as_slice() {
-        [(_, offset)] => format!("ts + to_milliseconds({})", p.bind(Value::BigInt(*offset))),
-        _ => {
-            let mut sql = String::from("ts + to_milliseconds(CASE");
-            let last = segments.len() - 1;
-            for (i, (until, offset)) in segments.iter().enumerate() {
-                let offset = p.bind(Value::BigInt(*offset));
-                if i == last {
-                    sql.push_str(&format!(" ELSE {offset} END)"));
-                } else {
-                    let until = p.bind(Value::BigInt(*until));
-                    sql.push_str(&format!(" WHEN ts < epoch_ms({until}) THEN {offset}"));
-                }
-            }
-            sql
-        }
-    }
-}
-
 fn local_label(g: Granularity, wall_ms: i64) -> String {
     let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(wall_ms) else {
         return String::new();
@@ -102,7 +81,7 @@ fn series(
     let mut p = Params {
         values: p.values.clone(),
     };
-    let local = local_ts(plan, &mut p);
+    let local = local_ts(plan.zone, plan.range, &mut p);
     let sql = format!(
         "SELECT epoch_ms(date_trunc('{}', {local})) AS bucket, count(DISTINCT visitor_id),
                 count(DISTINCT session_id), sum(pageviews)::BIGINT, sum(events)::BIGINT
@@ -187,7 +166,11 @@ fn top_lists(
         })
         .collect();
     let sql = format!(
-        "WITH s AS MATERIALIZED (SELECT * FROM sessions WHERE {filter}),
+        "WITH s AS MATERIALIZED (
+             SELECT visitor_id, entry_page, exit_page, source, referrer_host, utm_campaign,
+                    country, browser, os, device, screen_w, screen_h
+             FROM sessions WHERE {filter}
+         ),
          lists AS (
              SELECT 'entry_pages' AS list, entry_page AS value, count(DISTINCT visitor_id) AS visitors, count(*) AS n
              FROM s WHERE entry_page IS NOT NULL GROUP BY entry_page
@@ -274,26 +257,41 @@ fn figures(conn: &Connection, plan: &OverviewPlan) -> StoreResult<Overview> {
         to_ms: plan.range.from_ms,
     };
 
-    let mut events_by_type = BTreeMap::new();
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT kind, count(*) FROM events WHERE {filter} GROUP BY kind"
-        ))
+    // Events by type of the sessions in range, from their per-kind counts (so they add up to
+    // the totals' events); only kinds that occurred are listed.
+    let counted: Vec<(EventKind, String)> = [
+        (EventKind::Pageview, "pageviews".to_owned()),
+        (EventKind::Click, "clicks".to_owned()),
+    ]
+    .into_iter()
+    .chain(
+        KIND_COLUMNS
+            .iter()
+            .map(|&(column, i)| (EventKind::ALL[i], column.to_owned())),
+    )
+    .collect();
+    let sums: Vec<String> = counted
+        .iter()
+        .map(|(_, column)| format!("coalesce(sum({column}), 0)::BIGINT"))
+        .collect();
+    let counts: Vec<i64> = conn
+        .query_row(
+            &format!("SELECT {} FROM sessions WHERE {filter}", sums.join(", ")),
+            params_from_iter(&p.values),
+            |r| (0..counted.len()).map(|i| r.get(i)).collect(),
+        )
         .map_err(map_err)?;
-    let rows = stmt
-        .query_map(params_from_iter(&p.values), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })
-        .map_err(map_err)?;
-    for row in rows {
-        let (kind, n) = row.map_err(map_err)?;
-        events_by_type.insert(kind, n as u64);
-    }
+    let events_by_type: BTreeMap<String, u64> = counted
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|((kind, _), n)| (kind.as_str().to_owned(), n as u64))
+        .collect();
     let limit = Value::BigInt(i64::from(plan.top));
     let mut stmt = conn
         .prepare(&format!(
             "SELECT path, count(DISTINCT visitor_id) AS visitors, count(*) AS n
-             FROM events WHERE {filter} AND kind = 'pageview'
+             FROM pageviews WHERE {filter}
              GROUP BY path ORDER BY n DESC, visitors DESC, path LIMIT ${}",
             p.values.len() + 1
         ))

@@ -307,7 +307,7 @@ mod tests {
             offset: 100,
         };
         let mut st = statements(&plan);
-        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND country = $5) AND session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND kind = 'pageview' AND starts_with(path, $6))";
+        let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND country = $5) AND session_id IN (SELECT session_id FROM pageviews WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND starts_with(path, $6))";
         assert_eq!(
             st.pages,
             format!(

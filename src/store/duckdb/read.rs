@@ -141,8 +141,8 @@ fn attach_purchases(
     let from = sessions.iter().map(|s| s.start_ms).min().unwrap_or(0);
     let to = sessions.iter().map(|s| s.end_ms).max().unwrap_or(0);
     let sql = format!(
-        "SELECT session_id, currency, sum(value_minor)::BIGINT FROM events
-         WHERE site = ? AND ts >= epoch_ms(?) AND ts <= epoch_ms(?) AND kind = 'commerce'
+        "SELECT session_id, currency, sum(value_minor)::BIGINT FROM commerce
+         WHERE site = ? AND ts >= epoch_ms(?) AND ts <= epoch_ms(?)
            AND name = 'purchase' AND value_minor IS NOT NULL AND session_id IN ({placeholders})
          GROUP BY session_id, currency ORDER BY currency"
     );

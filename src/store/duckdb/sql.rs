@@ -7,6 +7,7 @@
 use duckdb::types::Value;
 
 use crate::model::SiteId;
+use crate::query::zone::Zone;
 use crate::query::{Filter, Filters, TimeRange};
 
 /// Positional parameters of one statement.
@@ -49,10 +50,42 @@ pub(super) fn events_where(
     sql
 }
 
+/// SQL that shifts the column `ts` to wall-clock time in `zone` over `range`: one bound
+/// offset, or a CASE over the offsets between daylight-saving transitions (each bound).
+pub(super) fn local_ts(zone: Zone, range: TimeRange, p: &mut Params) -> String {
+    let segments = zone.segments(range);
+    match segments.as_slice() {
+        [(_, offset)] => format!("ts + to_milliseconds({})", p.bind(Value::BigInt(*offset))),
+        _ => {
+            let mut sql = String::from("ts + to_milliseconds(CASE");
+            let last = segments.len() - 1;
+            for (i, (until, offset)) in segments.iter().enumerate() {
+                let offset = p.bind(Value::BigInt(*offset));
+                if i == last {
+                    sql.push_str(&format!(" ELSE {offset} END)"));
+                } else {
+                    let until = p.bind(Value::BigInt(*until));
+                    sql.push_str(&format!(" WHEN ts < epoch_ms({until}) THEN {offset}"));
+                }
+            }
+            sql
+        }
+    }
+}
+
 /// Sessions with an event in the range that meets `cond` (a fixed fragment).
 fn sessions_with(cond: &str) -> String {
     format!(
         "session_id IN (SELECT session_id FROM events \
+         WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND {cond})"
+    )
+}
+
+/// Sessions with a pageview in the range whose path meets `cond` (a fixed fragment), from the
+/// `pageviews` projection rather than every event.
+fn sessions_viewing(cond: &str) -> String {
+    format!(
+        "session_id IN (SELECT session_id FROM pageviews \
          WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND {cond})"
     )
 }
@@ -67,13 +100,10 @@ fn user_sessions(user_cond: &str, link_cond: &str) -> String {
 fn filter_sql(f: &Filter, p: &mut Params) -> String {
     let text = |p: &mut Params, s: &str| p.bind(Value::Text(s.to_owned()));
     match f {
-        Filter::Page(path) => {
-            sessions_with(&format!("kind = 'pageview' AND path = {}", text(p, path)))
+        Filter::Page(path) => sessions_viewing(&format!("path = {}", text(p, path))),
+        Filter::PagePrefix(prefix) => {
+            sessions_viewing(&format!("starts_with(path, {})", text(p, prefix)))
         }
-        Filter::PagePrefix(prefix) => sessions_with(&format!(
-            "kind = 'pageview' AND starts_with(path, {})",
-            text(p, prefix)
-        )),
         Filter::Session(field, value) => format!(
             "session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND {} = {})",
             field.as_str(),
@@ -136,8 +166,8 @@ mod tests {
         let sql = events_where(&SiteId::parse("demo").unwrap(), range, &filters, &mut p);
         let expected = [
             "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot)",
-            "session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND kind = 'pageview' AND path = $5)",
-            "session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND kind = 'pageview' AND starts_with(path, $6))",
+            "session_id IN (SELECT session_id FROM pageviews WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND path = $5)",
+            "session_id IN (SELECT session_id FROM pageviews WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND starts_with(path, $6))",
             "session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND country = $7)",
             "NOT (session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND user_id IS NOT NULL) OR visitor_id IN (SELECT visitor_id FROM identities WHERE site = $1))",
             "(session_id IN (SELECT session_id FROM events WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND user_id = $8) OR visitor_id IN (SELECT visitor_id FROM identities WHERE site = $1 AND user_id = $8))",

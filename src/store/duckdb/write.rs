@@ -5,7 +5,8 @@
 //! hundred thousand of these wide rows; building columns and appending them as Arrow record
 //! batches is several times faster again. Rows are sorted by (site, session, time) before
 //! appending so that columns that repeat within a session (path, title) compress into long
-//! runs. Each batch adds a rollup row to `batches`, and each session's row in `sessions` (its
+//! runs. Commerce events also go to `commerce` (same columns) and pageviews to `pageviews` (a
+//! few columns), which reports scan instead of every event. Each batch adds a rollup row to `batches`, and each session's row in `sessions` (its
 //! figures and attributes) is merged with what the append adds (see [`MERGE_SESSIONS`]).
 
 use std::collections::HashMap;
@@ -21,7 +22,7 @@ use duckdb::{Connection, params};
 
 use super::map_err;
 use crate::model::batch::path_of;
-use crate::model::{Batch, Commerce, Event, EventData, Item};
+use crate::model::{Batch, Commerce, Event, EventData, EventKind, Item};
 use crate::store::StoreError;
 use crate::store::StoreResult;
 
@@ -178,6 +179,10 @@ pub(super) fn append(
     let tx = conn.transaction().map_err(map_err)?;
     {
         let mut events = EventColumns::with_capacity(rows.len());
+        let mut commerce = EventColumns::with_capacity(0);
+        let mut commerce_rows = 0;
+        let mut pageviews = EventColumns::with_capacity(0);
+        let mut pageview_rows = 0;
         let mut rollups = BatchColumns::default();
         let mut parts: HashMap<(&str, u64), SessionPart<'_>> = HashMap::new();
         for b in batches {
@@ -199,7 +204,13 @@ pub(super) fn append(
         let mut items = ItemColumns::default();
         for (b, e) in &rows {
             events.push(b, e);
+            if let EventData::Pageview { .. } = &e.data {
+                pageviews.push(b, e);
+                pageview_rows += 1;
+            }
             if let EventData::Commerce(c) = &e.data {
+                commerce.push(b, e);
+                commerce_rows += 1;
                 for item in &c.items {
                     items.push(b, e, c, item);
                 }
@@ -209,6 +220,23 @@ pub(super) fn append(
             let mut appender = tx.appender("events").map_err(map_err)?;
             appender
                 .append_record_batch(events.finish()?)
+                .map_err(map_err)?;
+            appender.flush().map_err(map_err)?;
+        }
+        if pageview_rows > 0 {
+            // `pageviews` has site, ts, visitor_id, session_id, bot and path of `events`.
+            let rows = pageviews
+                .finish()?
+                .project(&[0, 1, 3, 4, 6, 9])
+                .map_err(|e| StoreError::Internal(format!("projecting pageviews: {e}")))?;
+            let mut appender = tx.appender("pageviews").map_err(map_err)?;
+            appender.append_record_batch(rows).map_err(map_err)?;
+            appender.flush().map_err(map_err)?;
+        }
+        if commerce_rows > 0 {
+            let mut appender = tx.appender("commerce").map_err(map_err)?;
+            appender
+                .append_record_batch(commerce.finish()?)
                 .map_err(map_err)?;
             appender.flush().map_err(map_err)?;
         }
@@ -423,7 +451,26 @@ struct SessionPart<'a> {
     max_depth: Option<i16>,
     entry: Option<(i64, &'a str)>,
     exit: Option<(i64, &'a str)>,
+    /// Events per kind, indexed like `EventKind::ALL`.
+    kinds: [i64; EventKind::ALL.len()],
 }
+
+/// The `sessions` count columns of the kinds without a column of their own, in table order,
+/// with the kind's index in `EventKind::ALL`.
+pub(super) const KIND_COLUMNS: [(&str, usize); 12] = [
+    ("n_move", 2),
+    ("n_scroll", 3),
+    ("n_key", 4),
+    ("n_form", 5),
+    ("n_touch", 6),
+    ("n_media", 7),
+    ("n_visibility", 8),
+    ("n_resize", 9),
+    ("n_engagement", 10),
+    ("n_custom", 11),
+    ("n_commerce", 12),
+    ("n_identify", 13),
+];
 
 impl<'a> SessionPart<'a> {
     fn of(b: &'a Batch, first_ts: i64) -> SessionPart<'a> {
@@ -439,8 +486,13 @@ impl<'a> SessionPart<'a> {
             max_depth: None,
             entry: None,
             exit: None,
+            kinds: [0; EventKind::ALL.len()],
         };
         for e in &b.events {
+            let kind = e.data.kind();
+            if let Some(i) = EventKind::ALL.iter().position(|k| *k == kind) {
+                part.kinds[i] += 1;
+            }
             part.last_ts = part.last_ts.max(e.ts_ms);
             part.user = part.user.max(user_of(b, e));
             match &e.data {
@@ -478,6 +530,9 @@ impl<'a> SessionPart<'a> {
             (a, b) => a.or(b),
         };
         self.exit = self.exit.max(other.exit);
+        for (mine, theirs) in self.kinds.iter_mut().zip(other.kinds) {
+            *mine += theirs;
+        }
     }
 }
 
@@ -518,6 +573,7 @@ struct SessionColumns {
     utm_campaign: StringBuilder,
     utm_term: StringBuilder,
     utm_content: StringBuilder,
+    kind_counts: [Int64Builder; KIND_COLUMNS.len()],
 }
 
 impl SessionColumns {
@@ -559,10 +615,13 @@ impl SessionColumns {
         self.utm_campaign.append_option(s.utm_campaign.as_deref());
         self.utm_term.append_option(s.utm_term.as_deref());
         self.utm_content.append_option(s.utm_content.as_deref());
+        for (builder, (_, kind)) in self.kind_counts.iter_mut().zip(KIND_COLUMNS) {
+            builder.append_value(part.kinds[kind]);
+        }
     }
 
     fn finish(mut self) -> Result<RecordBatch, StoreError> {
-        finish_batch(vec![
+        let mut columns: Vec<(&'static str, ArrayRef)> = vec![
             ("site", Arc::new(self.site.finish())),
             ("session_id", Arc::new(self.session_id.finish())),
             ("visitor_id", Arc::new(self.visitor_id.finish())),
@@ -596,7 +655,11 @@ impl SessionColumns {
             ("utm_campaign", Arc::new(self.utm_campaign.finish())),
             ("utm_term", Arc::new(self.utm_term.finish())),
             ("utm_content", Arc::new(self.utm_content.finish())),
-        ])
+        ];
+        for (builder, (name, _)) in self.kind_counts.iter_mut().zip(KIND_COLUMNS) {
+            columns.push((name, Arc::new(builder.finish())));
+        }
+        finish_batch(columns)
     }
 }
 
@@ -622,7 +685,8 @@ const MERGE_SESSIONS: &str = "
                arg_min(screen_w, ts), arg_min(screen_h, ts), arg_min(language, ts),
                arg_min(referrer_host, ts), arg_min(source, ts), arg_min(medium, ts),
                arg_min(utm_source, ts), arg_min(utm_medium, ts), arg_min(utm_campaign, ts),
-               arg_min(utm_term, ts), arg_min(utm_content, ts)
+               arg_min(utm_term, ts), arg_min(utm_content, ts),
+               sum(n_move)::BIGINT, sum(n_scroll)::BIGINT, sum(n_key)::BIGINT, sum(n_form)::BIGINT, sum(n_touch)::BIGINT, sum(n_media)::BIGINT, sum(n_visibility)::BIGINT, sum(n_resize)::BIGINT, sum(n_engagement)::BIGINT, sum(n_custom)::BIGINT, sum(n_commerce)::BIGINT, sum(n_identify)::BIGINT
         FROM sessions_staging
         GROUP BY site, session_id
         ORDER BY min(ts);
