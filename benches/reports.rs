@@ -20,6 +20,7 @@ use footfall::model::{SessionId, SiteId};
 use footfall::query::ecommerce::EcommercePlan;
 use footfall::query::engagement::{EngagementBy, EngagementPlan, EngagementSort};
 use footfall::query::live::LivePlan;
+use footfall::query::pages::{PageSort, PagesPlan};
 use footfall::query::{
     Filter, Filters, Granularity, OverviewPlan, SessionDetailPlan, SessionField, SessionListPlan,
     SessionSort, TimeRange,
@@ -186,6 +187,17 @@ fn main() -> anyhow::Result<()> {
         };
         measure("e-commerce", || {
             store.ecommerce(&ecommerce).expect("ecommerce");
+        });
+        let pages = PagesPlan {
+            site: site.clone(),
+            range,
+            filters: all.clone(),
+            sort: PageSort::Views,
+            limit: PagesPlan::DEFAULT_LIMIT,
+            offset: 0,
+        };
+        measure("pages and interactions", || {
+            store.pages(&pages).expect("pages");
         });
         for by in [EngagementBy::User, EngagementBy::Visitor] {
             let engagement = EngagementPlan {

@@ -265,41 +265,7 @@ pub const MIGRATIONS: &[&str] = &[
     DROP TABLE sessions;
     ALTER TABLE session_rollup RENAME TO sessions;
     -- The writer's scratch space for one append's session rows; empty between transactions.
-    CREATE TABLE sessions_staging (
-        site            VARCHAR   NOT NULL,
-        session_id      BIGINT    NOT NULL,
-        visitor_id      BIGINT    NOT NULL,
-        user_id         VARCHAR,
-        bot             BOOLEAN   NOT NULL,
-        ts              TIMESTAMP NOT NULL,  -- first event
-        last_ts         TIMESTAMP NOT NULL,  -- latest event
-        events          BIGINT    NOT NULL,
-        pageviews       BIGINT    NOT NULL,
-        clicks          BIGINT    NOT NULL,
-        engaged_ms      BIGINT    NOT NULL,
-        max_depth       SMALLINT,            -- deepest scroll, percent
-        entry_ts        TIMESTAMP,           -- first pageview
-        entry_page      VARCHAR,
-        exit_ts         TIMESTAMP,           -- last pageview
-        exit_page       VARCHAR,
-        browser         VARCHAR   NOT NULL,
-        browser_version VARCHAR   NOT NULL,
-        os              VARCHAR   NOT NULL,
-        device          VARCHAR   NOT NULL,
-        country         VARCHAR,
-        ip              VARCHAR,             -- anonymised per site setting, never raw
-        screen_w        INTEGER,
-        screen_h        INTEGER,
-        language        VARCHAR,
-        referrer_host   VARCHAR,
-        source          VARCHAR,
-        medium          VARCHAR,
-        utm_source      VARCHAR,
-        utm_medium      VARCHAR,
-        utm_campaign    VARCHAR,
-        utm_term        VARCHAR,
-        utm_content     VARCHAR
-    );
+    CREATE TABLE sessions_staging AS SELECT * FROM sessions WHERE false;
     "#,
     // 4: projections of `events` that reports scan instead of filtering every event by kind:
     // `commerce`, the commerce events again (same columns, about 1% of the rows), and

@@ -217,11 +217,7 @@ pub(super) fn append(
             }
         }
         if !rows.is_empty() {
-            let mut appender = tx.appender("events").map_err(map_err)?;
-            appender
-                .append_record_batch(events.finish()?)
-                .map_err(map_err)?;
-            appender.flush().map_err(map_err)?;
+            append_rows(&tx, "events", events.finish()?)?;
         }
         if pageview_rows > 0 {
             // `pageviews` has site, ts, visitor_id, session_id, bot and path of `events`.
@@ -229,39 +225,20 @@ pub(super) fn append(
                 .finish()?
                 .project(&[0, 1, 3, 4, 6, 9])
                 .map_err(|e| StoreError::Internal(format!("projecting pageviews: {e}")))?;
-            let mut appender = tx.appender("pageviews").map_err(map_err)?;
-            appender.append_record_batch(rows).map_err(map_err)?;
-            appender.flush().map_err(map_err)?;
+            append_rows(&tx, "pageviews", rows)?;
         }
         if commerce_rows > 0 {
-            let mut appender = tx.appender("commerce").map_err(map_err)?;
-            appender
-                .append_record_batch(commerce.finish()?)
-                .map_err(map_err)?;
-            appender.flush().map_err(map_err)?;
+            append_rows(&tx, "commerce", commerce.finish()?)?;
         }
         if rollups.len > 0 {
-            let mut appender = tx.appender("batches").map_err(map_err)?;
-            appender
-                .append_record_batch(rollups.finish()?)
-                .map_err(map_err)?;
-            appender.flush().map_err(map_err)?;
+            append_rows(&tx, "batches", rollups.finish()?)?;
         }
         if sessions.len > 0 {
-            let mut appender = tx.appender("sessions_staging").map_err(map_err)?;
-            appender
-                .append_record_batch(sessions.finish()?)
-                .map_err(map_err)?;
-            appender.flush().map_err(map_err)?;
-            drop(appender);
+            append_rows(&tx, "sessions_staging", sessions.finish()?)?;
             tx.execute_batch(MERGE_SESSIONS).map_err(map_err)?;
         }
         if items.len > 0 {
-            let mut appender = tx.appender("items").map_err(map_err)?;
-            appender
-                .append_record_batch(items.finish()?)
-                .map_err(map_err)?;
-            appender.flush().map_err(map_err)?;
+            append_rows(&tx, "items", items.finish()?)?;
         }
 
         // Identity links: the first event of each (visitor, user) pair in these batches.
@@ -313,6 +290,13 @@ fn user_of<'a>(b: &'a Batch, e: &'a Event) -> Option<&'a str> {
 
 fn ms_to_us(ms: i64) -> i64 {
     ms.saturating_mul(1000)
+}
+
+/// Appends Arrow rows to `table` within the transaction.
+fn append_rows(tx: &duckdb::Transaction<'_>, table: &str, rows: RecordBatch) -> StoreResult<()> {
+    let mut appender = tx.appender(table).map_err(map_err)?;
+    appender.append_record_batch(rows).map_err(map_err)?;
+    appender.flush().map_err(map_err)
 }
 
 fn finish_batch(columns: Vec<(&'static str, ArrayRef)>) -> Result<RecordBatch, StoreError> {
