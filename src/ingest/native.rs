@@ -1277,31 +1277,9 @@ mod tests {
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::from),
-            any::<i64>().prop_map(Value::from),
-            (MIN_TS..MAX_TS).prop_map(Value::from),
-            any::<f64>()
-                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-            "[ -~]{0,12}".prop_map(Value::from),
-            prop::sample::select(WORDS.to_vec()).prop_map(Value::from),
-        ];
-        leaf.prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::btree_map(
-                    prop::sample::select(WORDS.to_vec()).prop_map(str::to_owned),
-                    inner,
-                    0..8
-                )
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-            ]
-        })
+        wire::arb::json(&WORDS)
     }
 
-    const MIN_TS: i64 = 946_684_800_000;
-    const MAX_TS: i64 = 4_102_444_800_000;
     const WORDS: [&str; 40] = [
         "site",
         "events",

@@ -1112,30 +1112,11 @@ mod tests {
     ];
 
     fn arb_leaf() -> impl Strategy<Value = Value> {
-        prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::from),
-            any::<i64>().prop_map(Value::from),
-            (946_684_800_000_i64..4_102_444_800_000).prop_map(Value::from),
-            any::<f64>()
-                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-            "[ -~]{0,10}".prop_map(Value::from),
-            prop::sample::select(KEYS.to_vec()).prop_map(Value::from),
-        ]
+        wire::arb::leaf(&KEYS)
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
-        arb_leaf().prop_recursive(4, 48, 6, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                prop::collection::btree_map(
-                    prop::sample::select(KEYS.to_vec()).prop_map(str::to_owned),
-                    inner,
-                    0..8
-                )
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-            ]
-        })
+        wire::arb::json(&KEYS)
     }
 
     /// A `results` object whose known keys hold arrays of tuples of arbitrary leaves: the shape

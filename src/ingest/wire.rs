@@ -507,3 +507,41 @@ mod tests {
         assert_eq!(err.to_string(), "field `d` must be a string, got a number");
     }
 }
+
+/// Proptest strategies shared by the parsers' "never panics" properties.
+#[cfg(test)]
+pub(crate) mod arb {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// A JSON scalar: null, booleans, any integer, timestamps in the accepted range, floats,
+    /// short printable strings, and `words` (the format's own keys and values, so objects hit
+    /// the parser's paths).
+    pub fn leaf(words: &'static [&'static str]) -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (946_684_800_000_i64..4_102_444_800_000).prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "[ -~]{0,12}".prop_map(Value::from),
+            prop::sample::select(words).prop_map(Value::from),
+        ]
+    }
+
+    /// Arbitrary JSON up to four levels deep whose object keys are drawn from `words`.
+    pub fn json(words: &'static [&'static str]) -> impl Strategy<Value = Value> {
+        leaf(words).prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop::sample::select(words).prop_map(str::to_owned),
+                    inner,
+                    0..8
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+}
