@@ -184,6 +184,8 @@ fn main() -> anyhow::Result<()> {
             range,
             filters: all.clone(),
             product_limit: EcommercePlan::DEFAULT_PRODUCT_LIMIT,
+            granularity: footfall::query::Granularity::for_range(range),
+            zone: footfall::query::zone::Zone::default(),
         };
         measure("e-commerce", || {
             store.ecommerce(&ecommerce).expect("ecommerce");

@@ -98,6 +98,32 @@ pub struct App {
     _dir: DataDir,
 }
 
+/// How often each node re-reads the sites, so an admin's change on one node reaches the others.
+const SITE_RELOAD: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reloads the site registry periodically until the app stops. It holds the store weakly so a
+/// stopped app's database is not kept open.
+fn spawn_site_reload(
+    store: std::sync::Weak<dyn Store>,
+    sites: Arc<SiteRegistry>,
+    stop: Arc<AtomicBool>,
+) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(SITE_RELOAD).await;
+            if stop.load(Ordering::Acquire) {
+                return;
+            }
+            let Some(store) = store.upgrade() else { return };
+            let sites = sites.clone();
+            let result = tokio::task::spawn_blocking(move || sites.reload(store.as_ref())).await;
+            if let Ok(Err(e)) = result {
+                tracing::warn!(error = %e, "reloading sites failed; keeping the previous ones");
+            }
+        }
+    });
+}
+
 /// Creates the first admin when there are no users; returns the credentials to show once.
 pub fn ensure_first_admin(store: &dyn Store) -> anyhow::Result<Option<(String, String)>> {
     if !store.users()?.is_empty() {
@@ -110,6 +136,7 @@ pub fn ensure_first_admin(store: &dyn Store) -> anyhow::Result<Option<(String, S
         email: email.clone(),
         role: Role::Admin,
         password_hash,
+        sites: Vec::new(),
     })?;
     Ok(Some((email, password)))
 }
@@ -149,6 +176,8 @@ impl App {
         )?;
 
         let sites = Arc::new(SiteRegistry::load(dyn_store.as_ref())?);
+        let keys = web::auth::Keys::load_or_create(dyn_store.as_ref())?;
+        spawn_site_reload(Arc::downgrade(&dyn_store), sites.clone(), stop.clone());
         let enricher = Arc::new(tokio::task::spawn_blocking(Enricher::new).await??);
         let ingestor = Arc::new(Ingestor::new(
             sites.clone(),
@@ -168,6 +197,8 @@ impl App {
             ingestor,
             metrics,
             token_cache: Arc::new(quick_cache::sync::Cache::new(1000)),
+            keys,
+            login_throttle: Arc::new(crate::throttle::LoginThrottle::default()),
         };
         Ok(App {
             state,

@@ -236,6 +236,7 @@ fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
                 email: email.clone(),
                 role,
                 password_hash,
+                sites: Vec::new(),
             })?;
             println!("added {} {email}", role.as_str());
             if show {
@@ -250,6 +251,7 @@ fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
             store.insert_token(&ApiToken {
                 name: name.clone(),
                 token_hash,
+                created_ms: 0,
             })?;
             if std::io::stdout().is_terminal() {
                 eprintln!(

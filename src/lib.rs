@@ -18,4 +18,5 @@ pub mod ratelimit;
 pub mod seed;
 pub mod sites;
 pub mod store;
+pub mod throttle;
 pub mod web;

@@ -30,6 +30,8 @@ pub struct Metrics {
     pub spool_pending: Gauge,
     pub batch_events: Histogram,
     pub store_write_seconds: Histogram,
+    /// Content-Security-Policy violations browsers reported from dashboard pages.
+    pub csp_violations: Counter,
 }
 
 impl Default for Metrics {
@@ -51,6 +53,7 @@ impl Metrics {
             spool_pending: Gauge::default(),
             batch_events: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
             store_write_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
+            csp_violations: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -72,6 +75,11 @@ impl Metrics {
             "events_stored",
             "Events written to the store",
             m.events_stored.clone(),
+        );
+        registry.register(
+            "csp_violations",
+            "Content-Security-Policy violations reported by browsers on dashboard pages",
+            m.csp_violations.clone(),
         );
         registry.register(
             "duplicates_dropped",

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::SiteId;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -34,6 +36,19 @@ pub struct User {
     pub role: Role,
     /// Argon2id PHC string; never the password.
     pub password_hash: String,
+    /// The sites a viewer may read; admins read every site whatever this holds.
+    pub sites: Vec<SiteId>,
+}
+
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Whether this account may read the reports of `site`.
+    pub fn can_read(&self, site: &SiteId) -> bool {
+        self.is_admin() || self.sites.contains(site)
+    }
 }
 
 /// An API token as stored: its name and a hash of the secret, never the secret.
@@ -41,6 +56,8 @@ pub struct User {
 pub struct ApiToken {
     pub name: String,
     pub token_hash: String,
+    /// When it was created (epoch ms); 0 when not yet stored.
+    pub created_ms: i64,
 }
 
 /// Checks an e-mail address loosely: one `@`, something on both sides, no spaces.

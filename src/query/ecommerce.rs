@@ -33,6 +33,9 @@ pub struct EcommercePlan {
     pub filters: Filters,
     /// How many products the product table lists.
     pub product_limit: u32,
+    /// The buckets of the orders-over-time series, and the zone they are read in.
+    pub granularity: super::Granularity,
+    pub zone: super::zone::Zone,
 }
 
 impl EcommercePlan {
@@ -75,6 +78,18 @@ pub struct Ecommerce {
     pub revenue_by_source: Vec<SourceRevenue>,
     /// Orders and revenue by the session's country (`null`: unknown), most orders first.
     pub revenue_by_country: Vec<CountryRevenue>,
+    /// Orders and revenue per bucket of the range (every bucket, empty ones with zeros).
+    pub series: Vec<EcommercePoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EcommercePoint {
+    /// The bucket's start (epoch ms, UTC).
+    pub start_ms: i64,
+    /// The bucket's start on the wall clock of the plan's zone.
+    pub local: String,
+    pub orders: u64,
+    pub revenue: Vec<Amount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]

@@ -51,8 +51,15 @@ pub trait Store: Send + Sync + 'static {
     fn update_site(&self, site: &Site) -> StoreResult<()>;
     fn users(&self) -> StoreResult<Vec<User>>;
     fn insert_user(&self, user: &User) -> StoreResult<()>;
+    /// Replaces the role, password hash and site list of an existing user.
+    fn update_user(&self, user: &User) -> StoreResult<()>;
+    fn delete_user(&self, email: &str) -> StoreResult<()>;
     fn insert_token(&self, token: &ApiToken) -> StoreResult<()>;
     fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
+    /// Every API token (hashes only), by name.
+    fn tokens(&self) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes every token with this name; returns how many there were.
+    fn delete_tokens_named(&self, name: &str) -> StoreResult<usize>;
     fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
 

@@ -6,14 +6,13 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::header;
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
 use chrono::{DateTime, NaiveDate};
 
 use super::AppState;
+pub use super::auth::ApiAuth;
+use super::auth::Principal;
 use super::error::ApiError;
-use crate::auth::token_hash;
 use crate::model::{SessionId, SiteId};
 use crate::query::filter::FILTER_KEYS;
 use crate::query::live::{Live, LivePlan};
@@ -22,40 +21,6 @@ use crate::query::{
     Filter, Filters, Granularity, Overview, OverviewPlan, SessionDetail, SessionDetailPlan,
     SessionListPlan, SessionPage, SessionSort, TimeRange,
 };
-
-/// Proof that the request carried a valid API token.
-pub struct ApiAuth;
-
-impl FromRequestParts<AppState> for ApiAuth {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<ApiAuth, ApiError> {
-        let secret = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && s.len() <= 256)
-            .ok_or_else(ApiError::unauthorized)?;
-        let hash = token_hash(secret);
-        if state.token_cache.get(&hash).is_some() {
-            return Ok(ApiAuth);
-        }
-        let store = state.store.clone();
-        let lookup = hash.clone();
-        let found = tokio::task::spawn_blocking(move || store.token_by_hash(&lookup))
-            .await
-            .map_err(|e| ApiError::internal(&e))??;
-        match found {
-            Some(_) => {
-                state.token_cache.insert(hash, ());
-                Ok(ApiAuth)
-            }
-            None => Err(ApiError::unauthorized()),
-        }
-    }
-}
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -95,6 +60,7 @@ pub(super) struct Common {
 
 pub(super) fn common(
     state: &AppState,
+    principal: &Principal,
     site: &str,
     params: &HashMap<String, String>,
     extra_keys: &[&str],
@@ -118,6 +84,7 @@ pub(super) fn common(
     conditions.sort_by_key(|f| format!("{f:?}"));
     let site =
         SiteId::parse(site).map_err(|e| ApiError::bad_request("invalid_site", e.to_string()))?;
+    principal.require(&site)?;
     if state.sites.get(&site).is_none() {
         return Err(ApiError::not_found(format!("site {site:?}")));
     }
@@ -170,6 +137,33 @@ pub(super) fn parse_offset(params: &HashMap<String, String>) -> Result<u64, ApiE
     }
 }
 
+/// `interval=hour|day|week` (default: chosen from the range), at most 5000 points.
+pub(super) fn parse_granularity(
+    params: &HashMap<String, String>,
+    range: TimeRange,
+) -> Result<Granularity, ApiError> {
+    let granularity = match params.get("interval") {
+        None => Granularity::for_range(range),
+        Some(v) => Granularity::parse(v).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("`interval` must be hour, day or week; got {v:?}"),
+            )
+        })?,
+    };
+    let buckets = (range.to_ms - range.from_ms) / granularity.step_ms();
+    if buckets > 5000 {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            format!(
+                "`interval` {} gives {buckets} points over this range; at most 5000",
+                granularity.as_str()
+            ),
+        ));
+    }
+    Ok(granularity)
+}
+
 pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -180,31 +174,25 @@ pub(super) async fn blocking<T: Send + 'static>(
 }
 
 pub async fn overview(
-    _auth: ApiAuth,
+    ApiAuth(principal): ApiAuth,
     State(state): State<AppState>,
     Path(site): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Overview>, ApiError> {
-    let c = common(&state, &site, &params, &["interval", "top"])?;
-    let granularity = match params.get("interval") {
-        None => Granularity::for_range(c.range),
-        Some(v) => Granularity::parse(v).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_query",
-                format!("`interval` must be hour, day or week; got {v:?}"),
-            )
-        })?,
-    };
-    let buckets = (c.range.to_ms - c.range.from_ms) / granularity.step_ms();
-    if buckets > 5000 {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            format!(
-                "`interval` {} gives {buckets} points over this range; at most 5000",
-                granularity.as_str()
-            ),
-        ));
-    }
+    let plan = overview_plan(&state, &principal, &site, &params)?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.overview(&plan)).await?))
+}
+
+/// Validates the request parameters of the report into its plan (shared with the dashboard).
+pub(crate) fn overview_plan(
+    state: &AppState,
+    principal: &Principal,
+    site: &str,
+    params: &HashMap<String, String>,
+) -> Result<OverviewPlan, ApiError> {
+    let c = common(state, principal, site, params, &["interval", "top"])?;
+    let granularity = parse_granularity(params, c.range)?;
     let top = match params.get("top") {
         None => 10,
         Some(v) => v
@@ -215,31 +203,41 @@ pub async fn overview(
                 ApiError::bad_request("invalid_query", "`top` must be between 1 and 100")
             })?,
     };
-    let plan = OverviewPlan {
+    Ok(OverviewPlan {
         site: c.site,
         range: c.range,
         filters: c.filters,
         granularity,
         zone: c.zone,
         top,
-    };
-    let store = state.store.clone();
-    Ok(Json(blocking(move || store.overview(&plan)).await?))
+    })
 }
 
 pub async fn sessions(
-    _auth: ApiAuth,
+    ApiAuth(principal): ApiAuth,
     State(state): State<AppState>,
     Path(site): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<SessionPage>, ApiError> {
-    let c = common(&state, &site, &params, &["limit", "offset", "sort"])?;
+    let plan = sessions_plan(&state, &principal, &site, &params)?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.sessions(&plan)).await?))
+}
+
+/// Validates the request parameters of the report into its plan (shared with the dashboard).
+pub(crate) fn sessions_plan(
+    state: &AppState,
+    principal: &Principal,
+    site: &str,
+    params: &HashMap<String, String>,
+) -> Result<SessionListPlan, ApiError> {
+    let c = common(state, principal, site, params, &["limit", "offset", "sort"])?;
     let limit = crate::query::parse_limit(
         params.get("limit").map(String::as_str),
         50,
         SessionListPlan::MAX_LIMIT,
     )?;
-    let offset = parse_offset(&params)?;
+    let offset = parse_offset(params)?;
     let sort = match params.get("sort") {
         None => SessionSort::default(),
         Some(v) => SessionSort::parse(v).ok_or_else(|| {
@@ -249,51 +247,73 @@ pub async fn sessions(
             )
         })?,
     };
-    let plan = SessionListPlan {
+    Ok(SessionListPlan {
         site: c.site,
         range: c.range,
         filters: c.filters,
         sort,
         limit,
         offset,
-    };
-    let store = state.store.clone();
-    Ok(Json(blocking(move || store.sessions(&plan)).await?))
+    })
 }
 
 pub async fn session_detail(
-    _auth: ApiAuth,
+    ApiAuth(principal): ApiAuth,
     State(state): State<AppState>,
     Path((site, session)): Path<(String, String)>,
 ) -> Result<Json<SessionDetail>, ApiError> {
-    let site =
-        SiteId::parse(&site).map_err(|e| ApiError::bad_request("invalid_site", e.to_string()))?;
-    if state.sites.get(&site).is_none() {
-        return Err(ApiError::not_found(format!("site {site:?}")));
-    }
-    let session = SessionId::parse_hex(&session)
-        .map_err(|e| ApiError::bad_request("invalid_session", e.to_string()))?;
-    let plan = SessionDetailPlan { site, session };
+    let plan = session_detail_plan(&state, &principal, &site, &session)?;
+    let session = plan.session;
     let store = state.store.clone();
     blocking(move || store.session_detail(&plan))
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("session {}", session)))
+        .ok_or_else(|| ApiError::not_found(format!("session {session}")))
+}
+
+/// Validates a session detail request (shared with the dashboard's session page).
+pub(crate) fn session_detail_plan(
+    state: &AppState,
+    principal: &Principal,
+    site: &str,
+    session: &str,
+) -> Result<SessionDetailPlan, ApiError> {
+    let site =
+        SiteId::parse(site).map_err(|e| ApiError::bad_request("invalid_site", e.to_string()))?;
+    principal.require(&site)?;
+    if state.sites.get(&site).is_none() {
+        return Err(ApiError::not_found(format!("site {site:?}")));
+    }
+    let session = SessionId::parse_hex(session)
+        .map_err(|e| ApiError::bad_request("invalid_session", e.to_string()))?;
+    Ok(SessionDetailPlan { site, session })
 }
 
 pub async fn live(
-    _auth: ApiAuth,
+    ApiAuth(principal): ApiAuth,
     State(state): State<AppState>,
     Path(site): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Live>, ApiError> {
+    let plan = live_plan(&state, &principal, &site, &params)?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.live(&plan)).await?))
+}
+
+/// Validates the request parameters of the report into its plan (shared with the dashboard).
+pub(crate) fn live_plan(
+    state: &AppState,
+    principal: &Principal,
+    site: &str,
+    params: &HashMap<String, String>,
+) -> Result<LivePlan, ApiError> {
     if let Some(key) = ["from", "to"].into_iter().find(|k| params.contains_key(*k)) {
         return Err(ApiError::bad_request(
             "unknown_parameter",
             format!("`{key}` does not apply: the live view covers the last 5 minutes"),
         ));
     }
-    let c = common(&state, &site, &params, &["events"])?;
+    let c = common(state, principal, site, params, &["events"])?;
     let events = match params.get("events") {
         None => 50,
         Some(v) => v
@@ -304,14 +324,12 @@ pub async fn live(
                 ApiError::bad_request("invalid_query", "`events` must be between 1 and 500")
             })?,
     };
-    let plan = LivePlan {
+    Ok(LivePlan {
         site: c.site,
         now_ms: crate::clock::now_ms(),
         filters: c.filters,
         events,
-    };
-    let store = state.store.clone();
-    Ok(Json(blocking(move || store.live(&plan)).await?))
+    })
 }
 
 #[cfg(test)]

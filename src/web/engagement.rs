@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 
 use super::AppState;
 use super::api::{ApiAuth, blocking, common, parse_offset};
+use super::auth::Principal;
 use super::error::ApiError;
 use crate::query::engagement::{Engagement, EngagementBy, EngagementPlan, EngagementSort};
 
@@ -17,15 +18,28 @@ use crate::query::engagement::{Engagement, EngagementBy, EngagementPlan, Engagem
 /// `by=user|visitor` (default `user`), `sort` (default `-score`), `limit` (1..=500, default
 /// 50), `offset` and `q` (a case-insensitive substring of the user id).
 pub async fn engagement(
-    _auth: ApiAuth,
+    ApiAuth(principal): ApiAuth,
     State(state): State<AppState>,
     Path(site): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Engagement>, ApiError> {
+    let plan = engagement_plan(&state, &principal, &site, &params)?;
+    let store = state.store.clone();
+    Ok(Json(blocking(move || store.engagement(&plan)).await?))
+}
+
+/// Validates the request parameters of the report into its plan (shared with the dashboard).
+pub(crate) fn engagement_plan(
+    state: &AppState,
+    principal: &Principal,
+    site: &str,
+    params: &HashMap<String, String>,
+) -> Result<EngagementPlan, ApiError> {
     let c = common(
-        &state,
-        &site,
-        &params,
+        state,
+        principal,
+        site,
+        params,
         &["by", "sort", "limit", "offset", "q"],
     )?;
     let by = match params.get("by") {
@@ -49,7 +63,7 @@ pub async fn engagement(
             )
         })?,
     };
-    let offset = parse_offset(&params)?;
+    let offset = parse_offset(params)?;
     let search = match params.get("q").map(String::as_str) {
         None | Some("") => None,
         Some(q) if q.chars().count() > EngagementPlan::MAX_SEARCH_CHARS => {
@@ -63,7 +77,7 @@ pub async fn engagement(
         }
         Some(q) => Some(q.to_owned()),
     };
-    let plan = EngagementPlan {
+    Ok(EngagementPlan {
         site: c.site,
         range: c.range,
         filters: c.filters,
@@ -73,7 +87,5 @@ pub async fn engagement(
         limit: EngagementPlan::limit(params.get("limit").map(String::as_str))?,
         offset,
         zone: c.zone,
-    };
-    let store = state.store.clone();
-    Ok(Json(blocking(move || store.engagement(&plan)).await?))
+    })
 }

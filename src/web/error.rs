@@ -47,6 +47,10 @@ impl ApiError {
         )
     }
 
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
     pub fn too_many(retry_after_secs: u64, message: impl Into<String>) -> ApiError {
         ApiError {
             retry_after_secs: Some(retry_after_secs.max(1)),

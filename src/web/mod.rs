@@ -6,7 +6,9 @@
 
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod csv;
+pub mod dashboard;
 pub mod ecommerce;
 pub mod engagement;
 pub mod error;
@@ -41,7 +43,11 @@ pub struct AppState {
     pub ingestor: Arc<Ingestor>,
     pub metrics: Arc<Metrics>,
     pub ip_limit: Arc<KeyedLimit<IpAddr>>,
-    pub token_cache: Arc<quick_cache::sync::Cache<String, ()>>,
+    /// Valid API token hashes and when this node last confirmed them (epoch ms).
+    pub token_cache: Arc<quick_cache::sync::Cache<String, i64>>,
+    /// Signs dashboard cookies and derives CSRF tokens; the same on every node.
+    pub keys: auth::Keys,
+    pub login_throttle: Arc<crate::throttle::LoginThrottle>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -80,6 +86,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ingest_routes)
         .merge(report_routes)
+        .merge(dashboard::routes())
         .route("/footfall.js", get(assets::tracker))
         .route("/tracking/test/", get(assets::test_page))
         .route("/tracking/test", get(assets::test_page))

@@ -36,6 +36,7 @@ impl TestApp {
             .insert_token(&ApiToken {
                 name: "tests".into(),
                 token_hash,
+                created_ms: 0,
             })
             .expect("token");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

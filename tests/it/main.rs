@@ -4,6 +4,7 @@ mod api;
 mod browser;
 mod cli;
 mod common;
+mod dashboard;
 mod durability;
 mod ecommerce;
 mod engagement;

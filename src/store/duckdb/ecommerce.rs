@@ -14,17 +14,17 @@ use duckdb::types::Value;
 use duckdb::{Connection, params_from_iter};
 
 use super::map_err;
-use super::sql::{Params, events_where};
+use super::sql::{Params, events_where, local_ts};
 use crate::query::Amount;
 use crate::query::ecommerce::{
-    CountryRevenue, Ecommerce, EcommercePlan, Funnel, ProductRow, SourceRevenue,
+    CountryRevenue, Ecommerce, EcommercePlan, EcommercePoint, Funnel, ProductRow, SourceRevenue,
     average_order_value, rate,
 };
 use crate::store::StoreResult;
 
 /// The first purchase event of each transaction in the filtered events: the orders.
 const ORDERS: &str = "
-    SELECT session_id, eid, currency, value_minor FROM commerce
+    SELECT session_id, eid, ts, currency, value_minor FROM commerce
     WHERE {filter} AND name = 'purchase'
     QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY ts, eid) = 1";
 
@@ -98,6 +98,13 @@ const BREAKDOWN: &str = "
            coalesce(sum(value_minor), 0)::BIGINT
     FROM o GROUP BY country, currency";
 
+/// Orders and revenue per bucket of the local wall clock and currency.
+const SERIES: &str = "
+    WITH orders AS ({orders})
+    SELECT epoch_ms(date_trunc('{unit}', {local})) AS bucket, currency, count(*),
+           coalesce(sum(value_minor), 0)::BIGINT
+    FROM orders GROUP BY bucket, currency ORDER BY bucket, currency NULLS LAST";
+
 /// The top products, one row per (product, revenue currency). Purchased rows count only for
 /// the first purchase event of each transaction (the orders).
 const PRODUCTS: &str = "
@@ -138,6 +145,9 @@ pub(super) struct Statements {
     pub money: String,
     pub breakdown: String,
     pub products: String,
+    /// Orders and revenue per bucket, with its own parameters (`params` plus time offsets).
+    pub series: String,
+    pub series_params: Vec<Value>,
     /// Parameters of `funnel`, `money` and `breakdown`.
     pub params: Vec<Value>,
     /// Parameters of `products` (`params` plus the limit).
@@ -152,6 +162,10 @@ pub(super) fn statements(plan: &EcommercePlan) -> Statements {
     let mut p = Params::default();
     let filter = events_where(&plan.site, plan.range, &plan.filters, &mut p);
     let params = p.values.clone();
+    let mut series_params = Params {
+        values: p.values.clone(),
+    };
+    let local = local_ts(plan.zone, plan.range, &mut series_params);
     let limit = p.bind(Value::BigInt(i64::from(plan.product_limit)));
     let orders = one_line(ORDERS);
     let build = |template: &str| {
@@ -165,6 +179,10 @@ pub(super) fn statements(plan: &EcommercePlan) -> Statements {
         money: build(MONEY),
         breakdown: build(BREAKDOWN),
         products: build(PRODUCTS),
+        series: build(SERIES)
+            .replace("{unit}", super::overview::trunc_unit(plan.granularity))
+            .replace("{local}", &local),
+        series_params: series_params.values,
         params,
         product_params: p.values,
     }
@@ -287,6 +305,40 @@ pub(super) fn ecommerce(conn: &Connection, plan: &EcommercePlan) -> StoreResult<
         })
         .collect();
 
+    let mut per_bucket: BTreeMap<i64, (u64, Vec<Amount>)> = BTreeMap::new();
+    let mut stmt = conn.prepare(&st.series).map_err(map_err)?;
+    let rows = stmt
+        .query_map(params_from_iter(&st.series_params), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })
+        .map_err(map_err)?;
+    for row in rows {
+        let (wall, currency, orders, minor) = row.map_err(map_err)?;
+        let (n, revenue) = per_bucket.entry(wall).or_default();
+        *n += count(orders);
+        if let Some(currency) = currency {
+            revenue.push(Amount { currency, minor });
+        }
+    }
+    drop(stmt);
+    out.series = super::overview::buckets(plan.granularity, plan.zone, plan.range)
+        .into_iter()
+        .map(|(wall, start_ms, local)| {
+            let (orders, revenue) = per_bucket.remove(&wall).unwrap_or_default();
+            EcommercePoint {
+                start_ms,
+                local,
+                orders,
+                revenue,
+            }
+        })
+        .collect();
+
     let mut stmt = conn.prepare(&st.products).map_err(map_err)?;
     let rows = stmt
         .query_map(params_from_iter(&st.product_params), |r| {
@@ -376,11 +428,13 @@ mod tests {
                 ],
             },
             product_limit: 20,
+            granularity: crate::query::Granularity::Day,
+            zone: crate::query::zone::Zone::default(),
         };
         let st = statements(&plan);
         let filter = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND ($4 OR NOT bot) AND session_id IN (SELECT session_id FROM sessions WHERE site = $1 AND country = $5) AND session_id IN (SELECT session_id FROM pageviews WHERE site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3) AND starts_with(path, $6))";
         let orders = format!(
-            "SELECT session_id, eid, currency, value_minor FROM commerce WHERE {filter} AND name = 'purchase' QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY ts, eid) = 1"
+            "SELECT session_id, eid, ts, currency, value_minor FROM commerce WHERE {filter} AND name = 'purchase' QUALIFY row_number() OVER (PARTITION BY transaction_id ORDER BY ts, eid) = 1"
         );
         assert_eq!(
             st.funnel,

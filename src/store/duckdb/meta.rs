@@ -78,7 +78,10 @@ pub(super) fn update_site(conn: &Connection, site: &Site) -> StoreResult<()> {
 
 pub(super) fn users(conn: &Connection) -> StoreResult<Vec<User>> {
     let mut stmt = conn
-        .prepare("SELECT email, role, password_hash FROM users ORDER BY email")
+        .prepare(
+            "SELECT u.email, u.role, u.password_hash, coalesce(s.sites, '[]') \
+             FROM users u LEFT JOIN user_sites s ON s.email = u.email ORDER BY u.email",
+        )
         .map_err(map_err)?;
     let rows = stmt
         .query_map([], |r| {
@@ -86,20 +89,36 @@ pub(super) fn users(conn: &Connection) -> StoreResult<Vec<User>> {
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
             ))
         })
         .map_err(map_err)?;
     let mut out = Vec::new();
     for row in rows {
-        let (email, role, password_hash) = row.map_err(map_err)?;
+        let (email, role, password_hash, sites) = row.map_err(map_err)?;
         let role = Role::parse(&role).unwrap_or(Role::Viewer);
+        let sites: Vec<String> = serde_json::from_str(&sites)
+            .map_err(|e| StoreError::Internal(format!("stored sites of {email}: {e}")))?;
+        // A site id that no longer parses grants nothing rather than failing every login.
+        let sites = sites.iter().filter_map(|s| SiteId::parse(s).ok()).collect();
         out.push(User {
             email,
             role,
             password_hash,
+            sites,
         });
     }
     Ok(out)
+}
+
+fn sites_json(user: &User) -> String {
+    serde_json::Value::from(
+        user.sites
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect::<Vec<_>>(),
+    )
+    .to_string()
 }
 
 pub(super) fn insert_user(conn: &Connection, user: &User) -> StoreResult<()> {
@@ -111,6 +130,41 @@ pub(super) fn insert_user(conn: &Connection, user: &User) -> StoreResult<()> {
         StoreError::Conflict(_) => StoreError::Conflict(format!("user {}", user.email)),
         other => other,
     })?;
+    set_user_sites(conn, user)
+}
+
+fn set_user_sites(conn: &Connection, user: &User) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO user_sites (email, sites) VALUES (?, ?) \
+         ON CONFLICT (email) DO UPDATE SET sites = excluded.sites",
+        params![user.email, sites_json(user)],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+pub(super) fn update_user(conn: &Connection, user: &User) -> StoreResult<()> {
+    let n = conn
+        .execute(
+            "UPDATE users SET role = ?, password_hash = ? WHERE email = ?",
+            params![user.role.as_str(), user.password_hash, user.email],
+        )
+        .map_err(map_err)?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("user {}", user.email)));
+    }
+    set_user_sites(conn, user)
+}
+
+pub(super) fn delete_user(conn: &Connection, email: &str) -> StoreResult<()> {
+    let n = conn
+        .execute("DELETE FROM users WHERE email = ?", [email])
+        .map_err(map_err)?;
+    if n == 0 {
+        return Err(StoreError::NotFound(format!("user {email}")));
+    }
+    conn.execute("DELETE FROM user_sites WHERE email = ?", [email])
+        .map_err(map_err)?;
     Ok(())
 }
 
@@ -123,19 +177,40 @@ pub(super) fn insert_token(conn: &Connection, token: &ApiToken) -> StoreResult<(
     Ok(())
 }
 
+const TOKEN_COLUMNS: &str = "name, token_hash, epoch_ms(created_at)";
+
+fn token_row(r: &duckdb::Row<'_>) -> duckdb::Result<ApiToken> {
+    Ok(ApiToken {
+        name: r.get(0)?,
+        token_hash: r.get(1)?,
+        created_ms: r.get(2)?,
+    })
+}
+
 pub(super) fn token_by_hash(conn: &Connection, token_hash: &str) -> StoreResult<Option<ApiToken>> {
     conn.query_row(
-        "SELECT name, token_hash FROM api_tokens WHERE token_hash = ?",
+        &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?"),
         [token_hash],
-        |r| {
-            Ok(ApiToken {
-                name: r.get(0)?,
-                token_hash: r.get(1)?,
-            })
-        },
+        token_row,
     )
     .optional()
     .map_err(map_err)
+}
+
+pub(super) fn tokens(conn: &Connection) -> StoreResult<Vec<ApiToken>> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY name, created_at"
+        ))
+        .map_err(map_err)?;
+    let rows = stmt.query_map([], token_row).map_err(map_err)?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(map_err)
+}
+
+/// Deletes every token with this name; returns how many there were.
+pub(super) fn delete_tokens_named(conn: &Connection, name: &str) -> StoreResult<usize> {
+    conn.execute("DELETE FROM api_tokens WHERE name = ?", [name])
+        .map_err(map_err)
 }
 
 pub(super) fn setting(conn: &Connection, key: &str) -> StoreResult<Option<String>> {

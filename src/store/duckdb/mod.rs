@@ -142,6 +142,13 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
         conn.execute_batch(&script).map_err(map_err)?;
         tracing::info!(version, "applied schema migration");
     }
+    if current < known {
+        // Schema changes go to the data file at once rather than waiting in the WAL: DuckDB
+        // 1.5 fails to replay some DDL (an ALTER of a table with a `current_timestamp`
+        // default), and a crash before the next checkpoint would then stop the database
+        // from opening.
+        conn.execute_batch("CHECKPOINT").map_err(map_err)?;
+    }
     Ok(())
 }
 
@@ -186,6 +193,22 @@ impl Store for DuckDbStore {
 
     fn insert_user(&self, user: &User) -> StoreResult<()> {
         meta::insert_user(&self.writer.lock(), user)
+    }
+
+    fn update_user(&self, user: &User) -> StoreResult<()> {
+        meta::update_user(&self.writer.lock(), user)
+    }
+
+    fn delete_user(&self, email: &str) -> StoreResult<()> {
+        meta::delete_user(&self.writer.lock(), email)
+    }
+
+    fn tokens(&self) -> StoreResult<Vec<ApiToken>> {
+        self.read(meta::tokens)
+    }
+
+    fn delete_tokens_named(&self, name: &str) -> StoreResult<usize> {
+        meta::delete_tokens_named(&self.writer.lock(), name)
     }
 
     fn insert_token(&self, token: &ApiToken) -> StoreResult<()> {

@@ -53,7 +53,7 @@ fn totals(conn: &Connection, plan: &OverviewPlan, range: TimeRange) -> StoreResu
     .map_err(map_err)
 }
 
-fn trunc_unit(g: Granularity) -> &'static str {
+pub(super) fn trunc_unit(g: Granularity) -> &'static str {
     match g {
         Granularity::Hour => "hour",
         Granularity::Day => "day",
@@ -70,6 +70,22 @@ fn local_label(g: Granularity, wall_ms: i64) -> String {
         Granularity::Hour => t.format("%Y-%m-%dT%H:00").to_string(),
         Granularity::Day | Granularity::Week => t.format("%Y-%m-%d").to_string(),
     }
+}
+
+/// The buckets of a range: (wall-clock start, UTC start, local label), at most 10,000.
+pub(super) fn buckets(
+    g: Granularity,
+    zone: crate::query::zone::Zone,
+    range: crate::query::TimeRange,
+) -> Vec<(i64, i64, String)> {
+    let mut out = Vec::new();
+    let mut wall = g.bucket_start(zone.wall_ms(range.from_ms));
+    let end_wall = zone.wall_ms(range.to_ms);
+    while wall < end_wall && out.len() < 10_000 {
+        out.push((wall, zone.utc_of_wall(wall), local_label(g, wall)));
+        wall += g.step_ms();
+    }
+    out
 }
 
 fn series(
@@ -89,7 +105,6 @@ fn series(
         trunc_unit(plan.granularity)
     );
     let mut stmt = conn.prepare(&sql).map_err(map_err)?;
-    let g = plan.granularity;
     let rows = stmt
         .query_map(params_from_iter(&p.values), |r| {
             let wall: i64 = r.get(0)?;
@@ -110,11 +125,8 @@ fn series(
         found.insert(point.start_ms, point);
     }
     // Every bucket of the range appears, empty ones with zeros, so charts need no gap logic.
-    let zone = plan.zone;
     let mut out = Vec::new();
-    let mut wall = g.bucket_start(zone.wall_ms(plan.range.from_ms));
-    let end_wall = zone.wall_ms(plan.range.to_ms);
-    while wall < end_wall && out.len() < 10_000 {
+    for (wall, start_ms, local) in buckets(plan.granularity, plan.zone, plan.range) {
         let mut point = found.remove(&wall).unwrap_or(SeriesPoint {
             start_ms: 0,
             local: String::new(),
@@ -123,10 +135,9 @@ fn series(
             pageviews: 0,
             events: 0,
         });
-        point.start_ms = zone.utc_of_wall(wall);
-        point.local = local_label(g, wall);
+        point.start_ms = start_ms;
+        point.local = local;
         out.push(point);
-        wall += g.step_ms();
     }
     Ok(out)
 }

@@ -330,4 +330,14 @@ pub const MIGRATIONS: &[&str] = &[
     ) k
     WHERE sessions.site = k.site AND sessions.session_id = k.session_id;
     "#,
+    // 5: per-site access for dashboard accounts (a JSON array of site ids; admins read all).
+    // A table of its own, not a column: DuckDB 1.5 cannot replay a WAL holding an ALTER of a
+    // table whose columns have a `current_timestamp` default (as `users` has), so an upgrade
+    // interrupted before its checkpoint would leave a database that does not open.
+    r#"
+    CREATE TABLE user_sites (
+        email VARCHAR PRIMARY KEY,
+        sites VARCHAR NOT NULL
+    );
+    "#,
 ];
