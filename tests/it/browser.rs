@@ -14,14 +14,14 @@ use serde_json::Value;
 use crate::common::TestApp;
 
 /// A headless chromium with its own profile directory, closed on drop of the test.
-struct Chrome {
-    browser: Browser,
+pub(crate) struct Chrome {
+    pub(crate) browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     _profile: tempfile::TempDir,
 }
 
 impl Chrome {
-    async fn launch() -> Chrome {
+    pub(crate) async fn launch() -> Chrome {
         let exe = std::env::var("FOOTFALL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(
             Path::new(&exe).exists(),
@@ -54,20 +54,20 @@ impl Chrome {
         }
     }
 
-    async fn open(&self, url: &str) -> Page {
+    pub(crate) async fn open(&self, url: &str) -> Page {
         let page = self.browser.new_page(url).await.expect("page opens");
         page.wait_for_navigation().await.expect("page loads");
         page
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;
         self.handler.abort();
     }
 }
 
-async fn eval<T: serde::de::DeserializeOwned>(page: &Page, js: &str) -> T {
+pub(crate) async fn eval<T: serde::de::DeserializeOwned>(page: &Page, js: &str) -> T {
     page.evaluate(js)
         .await
         .unwrap_or_else(|e| panic!("evaluating {js}: {e}"))
@@ -76,11 +76,11 @@ async fn eval<T: serde::de::DeserializeOwned>(page: &Page, js: &str) -> T {
 }
 
 /// Runs a statement for its effect.
-async fn run(page: &Page, js: &str) {
+pub(crate) async fn run(page: &Page, js: &str) {
     let _: bool = eval(page, &format!("{js}; true")).await;
 }
 
-async fn click(page: &Page, selector: &str) {
+pub(crate) async fn click(page: &Page, selector: &str) {
     page.find_element(selector)
         .await
         .unwrap_or_else(|e| panic!("no element {selector}: {e}"))
@@ -89,7 +89,7 @@ async fn click(page: &Page, selector: &str) {
         .unwrap_or_else(|e| panic!("clicking {selector}: {e}"));
 }
 
-async fn type_into(page: &Page, selector: &str, text: &str) {
+pub(crate) async fn type_into(page: &Page, selector: &str, text: &str) {
     page.find_element(selector)
         .await
         .unwrap_or_else(|e| panic!("no element {selector}: {e}"))

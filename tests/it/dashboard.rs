@@ -9,9 +9,9 @@ use serde_json::json;
 
 use crate::common::{CHROME, TestApp, native_batch, send_from};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
-fn add_user(app: &TestApp, email: &str, role: Role, sites: &[&str]) {
+pub(crate) fn add_user(app: &TestApp, email: &str, role: Role, sites: &[&str]) {
     let store = &app.app.as_ref().expect("running").state().store;
     store
         .insert_user(&User {
@@ -26,7 +26,7 @@ fn add_user(app: &TestApp, email: &str, role: Role, sites: &[&str]) {
         .expect("user");
 }
 
-fn add_site(app: &TestApp, id: &str, domain: &str) {
+pub(crate) fn add_site(app: &TestApp, id: &str, domain: &str) {
     let state = app.app.as_ref().expect("running").state();
     state
         .store
@@ -40,7 +40,7 @@ fn add_site(app: &TestApp, id: &str, domain: &str) {
 }
 
 /// An app with sites `a` and `b`, an admin, and a viewer of `a` only.
-async fn setup() -> TestApp {
+pub(crate) async fn setup() -> TestApp {
     let app = TestApp::spawn_with(
         |c| c.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")],
         Default::default(),
@@ -61,7 +61,7 @@ fn browser() -> reqwest::Client {
         .expect("client")
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     html[start..]
         .split('"')

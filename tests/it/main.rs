@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod common;
 mod dashboard;
+mod dashboard_browser;
 mod durability;
 mod ecommerce;
 mod engagement;

@@ -432,10 +432,17 @@ pub fn heat_grid(
                 Some(c) => escape(c),
                 None => format!("+{j}"),
             };
-            let class = format!("heat h{}", (v * 10.0).round() as u8);
+            let bucket = (v * 10.0).round() as u8;
+            let class = format!("heat h{bucket}");
             let tip = format!("{} · {col}: {pct}", escape(label));
             rect(&mut s, &class, cell, Some(&tip));
-            text(&mut s, "heat-text", (x + CW / 2.0, text_y), "middle", &pct);
+            // Light text on the darker half of the scale, dark text on the lighter half.
+            let text_class = if bucket >= 6 {
+                "heat-text on-dark"
+            } else {
+                "heat-text"
+            };
+            text(&mut s, text_class, (x + CW / 2.0, text_y), "middle", &pct);
         }
     }
     s.push_str("</svg>");

@@ -66,8 +66,10 @@ pub struct OverviewView {
 }
 
 /// The top lists shown, in order: (report key, title, column, filter key).
-const TOP_LISTS: [(&str, &str, &str, Option<&str>); 8] = [
+const TOP_LISTS: [(&str, &str, &str, Option<&str>); 10] = [
     ("pages", "Top pages", "Page", Some("page")),
+    ("entry_pages", "Entry pages", "Page", Some("page")),
+    ("exit_pages", "Exit pages", "Page", Some("page")),
     ("sources", "Sources", "Source", Some("source")),
     ("countries", "Countries", "Country", Some("country")),
     ("devices", "Devices", "Device", Some("device")),
