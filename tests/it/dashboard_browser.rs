@@ -9,7 +9,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::emulation::{
+    MediaFeature, SetDeviceMetricsOverrideParams, SetEmulatedMediaParams,
+};
 use chromiumoxide::cdp::browser_protocol::page::AddScriptToEvaluateOnNewDocumentParams;
 use chromiumoxide::page::{Page, ScreenshotParams};
 use footfall::model::SiteId;
@@ -374,6 +376,17 @@ async fn the_dashboard_works_in_a_browser() {
         .expect("phone viewport");
     visit(&page, &app.url("/tracking/dashboard/?site=a")).await;
     shoot(&page, "overview-phone").await;
+    // And in dark mode.
+    let dark = SetEmulatedMediaParams {
+        media: None,
+        features: Some(vec![MediaFeature::new("prefers-color-scheme", "dark")]),
+    };
+    page.execute(dark).await.expect("dark mode");
+    page.execute(SetDeviceMetricsOverrideParams::new(1280, 800, 1.0, false))
+        .await
+        .expect("desktop viewport");
+    visit(&page, &app.url("/tracking/engagement/?site=a")).await;
+    shoot(&page, "engagement-dark").await;
     chrome.close().await;
     assert_eq!(
         app.app
