@@ -1,5 +1,8 @@
--- wrk script: POST native batches of 40 mixed events with unique ids to /api/v1/collect.
--- Each wrk thread numbers its own requests; ids stay unique across threads and runs.
+-- wrk script: POST native batches of 40 mixed events with unique ids to /api/v1/collect
+-- (or to $FOOTFALL_BENCH_PATH, e.g. /bench/null for the baseline run with the same bodies).
+-- Each wrk thread numbers its own requests; ids stay unique across threads and runs; 500
+-- visitors and sessions per thread. At the end it prints one JSON line for scripts/bench.sh.
+local path = os.getenv("FOOTFALL_BENCH_PATH") or "/api/v1/collect"
 local counter = 0
 local next_thread = 0
 local run = os.time()
@@ -31,5 +34,13 @@ request = function()
   local body = string.format(
     '{"site":"demo","visitor_id":"v%d-%d","session_id":"s%d-%d","sent_at":%d,"page":{"url":"http://localhost/","referrer":"https://www.google.com/"},"events":[%s]}',
     tid, counter % 500, tid, counter % 500, now, table.concat(events, ","))
-  return wrk.format("POST", "/api/v1/collect", {["Content-Type"] = "application/json", ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36"}, body)
+  return wrk.format("POST", path, {["Content-Type"] = "application/json", ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36"}, body)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format(
+    '{"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,"p50_us":%d,"p99_us":%d}\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
 end

@@ -55,6 +55,10 @@ pub struct ServeArgs {
     /// DuckDB memory limit, e.g. "1GB".
     #[arg(long, env = "FOOTFALL_MEMORY_LIMIT")]
     pub memory_limit: Option<String>,
+    /// Also serve `POST /bench/null` (reads the body, answers 204): the ingest benchmark's
+    /// baseline for what this server and machine can do at all. Off in production.
+    #[arg(long, env = "FOOTFALL_BENCH_ENDPOINT")]
+    pub bench_endpoint: bool,
 }
 
 /// The TOML file: every key optional; unknown keys are errors.
@@ -79,6 +83,8 @@ pub struct Config {
     pub rate_limit_per_site: u32,
     pub spool_max_bytes: u64,
     pub memory_limit: String,
+    /// Serve the benchmark baseline endpoint `POST /bench/null`.
+    pub bench_endpoint: bool,
 }
 
 impl Default for Config {
@@ -91,6 +97,7 @@ impl Default for Config {
             rate_limit_per_site: 50_000,
             spool_max_bytes: 512 << 20,
             memory_limit: "1GB".into(),
+            bench_endpoint: false,
         }
     }
 }
@@ -183,6 +190,7 @@ impl Config {
                 .clone()
                 .or(file.memory_limit)
                 .unwrap_or(d.memory_limit),
+            bench_endpoint: serve.bench_endpoint,
         })
     }
 }

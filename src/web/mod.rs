@@ -83,8 +83,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/sites/{site}/live", get(api::live))
         .layer(axum::middleware::from_fn(csv::export));
+    let bench_routes = if state.config.bench_endpoint {
+        Router::new().route("/bench/null", post(bench_null))
+    } else {
+        Router::new()
+    };
     Router::new()
         .merge(ingest_routes)
+        .merge(bench_routes)
         .merge(report_routes)
         .merge(dashboard::routes())
         .route("/footfall.js", get(assets::tracker))
@@ -104,6 +110,15 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .fallback(not_found)
         .with_state(state)
+}
+
+/// The ingest benchmark's baseline: reads the body (same 1 MiB limit as ingest) and answers
+/// 204, so "what this server can do at all" is measured in the same run as ingestion.
+async fn bench_null(body: axum::body::Body) -> StatusCode {
+    match axum::body::to_bytes(body, crate::ingest::body::MAX_BODY_BYTES).await {
+        Ok(_) => StatusCode::NO_CONTENT,
+        Err(_) => StatusCode::PAYLOAD_TOO_LARGE,
+    }
 }
 
 async fn not_found() -> error::ApiError {

@@ -14,14 +14,23 @@ use serde_json::Value;
 use crate::common::TestApp;
 
 /// A headless chromium with its own profile directory, closed on drop of the test.
+/// At most two Chromium instances at once: on 2 cores more of them starve each other and the
+/// server under test, and timing-sensitive checks (navigation, live updates) turn flaky.
+static BROWSER_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 pub(crate) struct Chrome {
     pub(crate) browser: Browser,
+    _slot: tokio::sync::SemaphorePermit<'static>,
     handler: tokio::task::JoinHandle<()>,
     _profile: tempfile::TempDir,
 }
 
 impl Chrome {
     pub(crate) async fn launch() -> Chrome {
+        let slot = BROWSER_SLOTS
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
         let exe = std::env::var("FOOTFALL_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(
             Path::new(&exe).exists(),
@@ -49,6 +58,7 @@ impl Chrome {
         let handler = tokio::spawn(async move { while handler.next().await.is_some() {} });
         Chrome {
             browser,
+            _slot: slot,
             handler,
             _profile: profile,
         }
@@ -67,9 +77,19 @@ impl Chrome {
     }
 }
 
+/// Evaluates `js` in the page. While the page navigates its old execution context is gone
+/// ("Cannot find context"); that is retried for up to 5 s instead of failing the test.
 pub(crate) async fn eval<T: serde::de::DeserializeOwned>(page: &Page, js: &str) -> T {
-    page.evaluate(js)
-        .await
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let result = loop {
+        match page.evaluate(js).await {
+            Err(e) if e.to_string().contains("context") && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => break other,
+        }
+    };
+    result
         .unwrap_or_else(|e| panic!("evaluating {js}: {e}"))
         .into_value()
         .unwrap_or_else(|e| panic!("value of {js}: {e}"))

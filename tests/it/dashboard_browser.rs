@@ -161,6 +161,12 @@ fn seed(app: &TestApp, events: u64) {
     generate(&opts, 5_000, |chunk| state.store.append(&chunk, None)).expect("seeded");
 }
 
+/// CSP violation reports the server received (browsers send them to `/tracking/csp-report`).
+fn csp_reports(app: &TestApp) -> u64 {
+    let state = app.app.as_ref().expect("running").state();
+    state.metrics.csp_violations.get()
+}
+
 async fn collect(app: &TestApp, batch: &Value) {
     let r = app
         .client
@@ -389,14 +395,9 @@ async fn the_dashboard_works_in_a_browser() {
     shoot(&page, "engagement-dark").await;
     chrome.close().await;
     assert_eq!(
-        app.app
-            .as_ref()
-            .expect("running")
-            .state()
-            .metrics
-            .csp_violations
-            .get(),
-        0
+        csp_reports(&app),
+        0,
+        "the server received CSP violation reports"
     );
     app.shutdown().await;
 }
@@ -520,14 +521,9 @@ async fn no_xss_payload_runs_on_any_page() {
     shoot(&page, "xss-ecommerce").await;
     chrome.close().await;
     assert_eq!(
-        app.app
-            .as_ref()
-            .expect("running")
-            .state()
-            .metrics
-            .csp_violations
-            .get(),
-        0
+        csp_reports(&app),
+        0,
+        "the server received CSP violation reports"
     );
     println!(
         "{} payloads, {} pages opened, nothing ran",

@@ -251,6 +251,24 @@ pub async fn overview(
     }))
 }
 
+/// (label, link, current) for each sort order of a table; a new order starts at the first page.
+fn sort_links(
+    ctx: &PageContext,
+    orders: &[(&'static str, &str)],
+    current: &str,
+) -> Vec<(&'static str, String, bool)> {
+    orders
+        .iter()
+        .map(|(label, key)| {
+            (
+                *label,
+                ctx.link(&ctx.chrome.path, &[("sort", Some(key)), ("offset", None)]),
+                *key == current,
+            )
+        })
+        .collect()
+}
+
 fn label_of(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| "(none)".into())
 }
@@ -325,21 +343,16 @@ pub async fn sessions(
     let page: SessionPage = blocking(move || store.sessions(&plan)).await?;
     let sort = ctx.params.get("sort").cloned().unwrap_or("-start".into());
     let path = ctx.chrome.path.clone();
-    let sorts = [
-        ("Newest", "-start"),
-        ("Oldest", "start"),
-        ("Longest", "-duration"),
-        ("Most events", "-events"),
-    ]
-    .into_iter()
-    .map(|(label, key)| {
-        (
-            label,
-            ctx.link(&path, &[("sort", Some(key)), ("offset", None)]),
-            key == sort,
-        )
-    })
-    .collect();
+    let sorts = sort_links(
+        &ctx,
+        &[
+            ("Newest", "-start"),
+            ("Oldest", "start"),
+            ("Longest", "-duration"),
+            ("Most events", "-events"),
+        ],
+        &sort,
+    );
     let with = |o: u64| {
         let o = o.to_string();
         let mut changes = vec![("offset", Some(o.as_str()))];
@@ -675,23 +688,18 @@ pub async fn engagement(
     let e: Engagement = blocking(move || store.engagement(&plan)).await?;
     let path = ctx.chrome.path.clone();
     let sort = ctx.params.get("sort").cloned().unwrap_or("-score".into());
-    let sorts = [
-        ("Score", "-score"),
-        ("Engaged time", "-engaged"),
-        ("Sessions", "-sessions"),
-        ("Purchases", "-purchases"),
-        ("Last seen", "-last_seen"),
-        ("First seen", "-first_seen"),
-    ]
-    .into_iter()
-    .map(|(label, key)| {
-        (
-            label,
-            ctx.link(&path, &[("sort", Some(key)), ("offset", None)]),
-            key == sort,
-        )
-    })
-    .collect();
+    let sorts = sort_links(
+        &ctx,
+        &[
+            ("Score", "-score"),
+            ("Engaged time", "-engaged"),
+            ("Sessions", "-sessions"),
+            ("Purchases", "-purchases"),
+            ("Last seen", "-last_seen"),
+            ("First seen", "-first_seen"),
+        ],
+        &sort,
+    );
     let by_links = [("Users", "user"), ("Visitors", "visitor")]
         .into_iter()
         .map(|(label, key)| {
