@@ -20,8 +20,10 @@ end
 
 request = function()
   counter = counter + 1
-  -- Past times, distinct per thread and request: 40 events 10 ms apart per request.
-  local t = os.time() * 1000 - 3600000 - tid * 100000000 - counter * 500
+  -- Past times, distinct per thread and request: 40 events within 500 ms per request. The
+  -- base is fixed per thread, so requests in different seconds never share times.
+  base = base or (os.time() * 1000 - 3600000 - tid * 100000000)
+  local t = base - counter * 500
   local clicks = list(10, function(i)
     return string.format('[%d,%d,"html>body>div.shop#main>button.buy#b%d",%d]', 10 + i, 20 + i, i % 3, t + i * 10)
   end)

@@ -188,7 +188,7 @@ impl Ingestor {
         let (batch, cookies) = self.build_batch(format, parsed, &site, meta).await?;
         let accepted = batch.events.len();
         let payload = writer::encode(&batch);
-        self.spool.append(payload).await.map_err(|e| match e {
+        let spool_error = |e| match e {
             SpoolError::Full { .. } => {
                 self.metrics.reject_request("spool_full");
                 IngestError::Saturated
@@ -197,8 +197,23 @@ impl Ingestor {
                 self.metrics.reject_request("spool_error");
                 IngestError::Unavailable(other)
             }
-        })?;
-        self.metrics.accept(format.as_str(), accepted as u64);
+        };
+        let durable = self.spool.enqueue(payload).map_err(spool_error)?;
+        // Once queued the record will be committed even if the client hangs up while we wait
+        // for the fsync (the request future is then dropped), so it is counted as accepted
+        // then too; only a failed commit is not counted. Without this, `events_accepted`
+        // fell short of `events_stored` by the batches whose answers a closing client cut off.
+        let count = AcceptedCount {
+            metrics: &self.metrics,
+            format: format.as_str(),
+            events: accepted as u64,
+            armed: true,
+        };
+        if let Err(e) = durable.await {
+            count.disarm();
+            return Err(spool_error(e));
+        }
+        drop(count);
         Ok(Accepted {
             accepted,
             rejected,
@@ -383,4 +398,58 @@ fn add_landing_pageview(parsed: &mut ParsedBatch, meta: &RequestMeta) {
         },
     };
     parsed.events.insert(0, event);
+}
+
+/// Counts a queued batch as accepted when dropped: after its commit, or when the request was
+/// cancelled while waiting for it (the committer writes it anyway).
+struct AcceptedCount<'a> {
+    metrics: &'a Metrics,
+    format: &'static str,
+    events: u64,
+    armed: bool,
+}
+
+impl AcceptedCount<'_> {
+    /// The commit failed: nothing was accepted.
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for AcceptedCount<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.metrics.accept(self.format, self.events);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AcceptedCount;
+    use crate::metrics::{FormatLabel, Metrics};
+
+    fn accepted(m: &Metrics) -> u64 {
+        m.events_accepted
+            .get_or_create(&FormatLabel {
+                format: "native".into(),
+            })
+            .get()
+    }
+
+    #[test]
+    fn a_batch_whose_client_hung_up_is_still_counted_but_a_failed_commit_is_not() {
+        let m = Metrics::new();
+        let count = |events| AcceptedCount {
+            metrics: &m,
+            format: "native",
+            events,
+            armed: true,
+        };
+        // Committed, or the request future dropped while waiting: both count.
+        drop(count(40));
+        assert_eq!(accepted(&m), 40);
+        count(2).disarm();
+        assert_eq!(accepted(&m), 40, "a failed commit accepts nothing");
+    }
 }

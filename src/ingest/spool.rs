@@ -232,6 +232,15 @@ impl Spool {
 
     /// Appends one record durably; resolves with its sequence number once fsync'd.
     pub async fn append(&self, payload: Vec<u8>) -> Result<u64, SpoolError> {
+        self.enqueue(payload)?.await
+    }
+
+    /// Hands one record to the committer at once (it will be written and fsync'd even if the
+    /// caller stops waiting) and returns the wait for its sequence number.
+    pub fn enqueue(
+        &self,
+        payload: Vec<u8>,
+    ) -> Result<impl Future<Output = Result<u64, SpoolError>> + use<>, SpoolError> {
         let len = (payload.len() + HEADER) as u64;
         let before = self.shared.pending.fetch_add(len, Ordering::AcqRel);
         if before + len > self.shared.options.max_pending_bytes {
@@ -249,7 +258,7 @@ impl Spool {
                 mpsc::error::TrySendError::Closed(_) => SpoolError::Closed,
             });
         }
-        rx.await.map_err(|_| SpoolError::Closed)?
+        Ok(async move { rx.await.map_err(|_| SpoolError::Closed)? })
     }
 
     /// Bytes waiting to reach the store.
