@@ -145,6 +145,19 @@ async fn raw(page: &Page, selector: &str) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::String(text))
 }
 
+/// The figure a page shows at `selector` (its `data-raw` or `data-total`), asserted equal to
+/// the same report's figure from the JSON API with the page's query.
+async fn shown_as_in_api(page: &Page, selector: &str, report: &str, pointer: &str) -> f64 {
+    let shown = raw(page, selector).await;
+    let api = api_figure(page, report, pointer).await;
+    assert_eq!(
+        shown.as_f64(),
+        api.as_f64(),
+        "{selector} against {report}{pointer}: {api}"
+    );
+    shown.as_f64().unwrap_or(f64::NAN)
+}
+
 fn seed(app: &TestApp, events: u64) {
     let state = app.app.as_ref().expect("running").state();
     let site = state
@@ -205,10 +218,14 @@ async fn the_dashboard_works_in_a_browser() {
         ("visitors", ".visitors"),
         ("pageviews", ".pageviews"),
     ] {
-        let shown = raw(&page, &format!("#card-{card} .card-value")).await;
-        let api = api_figure(&page, "overview", pointer).await;
-        assert_eq!(shown.as_f64(), api.as_f64(), "{card}: {api}");
-        assert!(api.as_f64().unwrap_or(0.0) > 0.0, "{card} has data");
+        let shown = shown_as_in_api(
+            &page,
+            &format!("#card-{card} .card-value"),
+            "overview",
+            pointer,
+        )
+        .await;
+        assert!(shown > 0.0, "{card} has data");
     }
     click(&page, "#top-countries summary").await;
     click(&page, "#top-countries tbody a").await;
@@ -228,11 +245,8 @@ async fn the_dashboard_works_in_a_browser() {
     )
     .await;
     assert_eq!(chips, 1);
-    let filtered = raw(&page, "#card-sessions .card-value").await;
-    assert_eq!(
-        filtered.as_f64(),
-        api_figure(&page, "overview", ".sessions").await.as_f64()
-    );
+    let filtered =
+        shown_as_in_api(&page, "#card-sessions .card-value", "overview", ".sessions").await;
     let from =
         footfall::web::dashboard::format::date(now_ms() - 6 * 86_400_000, &Default::default());
     run(
@@ -248,24 +262,14 @@ async fn the_dashboard_works_in_a_browser() {
         url.contains(&format!("from={from}")) && url.contains("country="),
         "{url}"
     );
-    let ranged = raw(&page, "#card-sessions .card-value").await;
-    assert_eq!(
-        ranged.as_f64(),
-        api_figure(&page, "overview", ".sessions").await.as_f64()
-    );
-    assert!(
-        ranged.as_f64() <= filtered.as_f64(),
-        "a shorter range has no more sessions"
-    );
+    let ranged =
+        shown_as_in_api(&page, "#card-sessions .card-value", "overview", ".sessions").await;
+    assert!(ranged <= filtered, "a shorter range has no more sessions");
     shoot(&page, "overview-filtered").await;
 
     // Sessions list and the session page with its playback.
     visit(&page, &app.url("/tracking/sessions/?site=a")).await;
-    let shown = raw(&page, "#sessions-total").await;
-    assert_eq!(
-        shown.as_f64(),
-        api_figure(&page, "sessions", ".total").await.as_f64()
-    );
+    shown_as_in_api(&page, "#sessions-total", "sessions", ".total").await;
     shoot(&page, "sessions").await;
     let (_, list) = app.get_api("/api/v1/sites/a/sessions?user=player").await;
     let session = list["sessions"][0]["session_id"]
@@ -303,19 +307,11 @@ async fn the_dashboard_works_in_a_browser() {
 
     // E-commerce and engagement agree with the API.
     visit(&page, &app.url("/tracking/ecommerce/?site=a")).await;
-    let orders = raw(&page, "#card-orders .card-value").await;
-    assert_eq!(
-        orders.as_f64(),
-        api_figure(&page, "ecommerce", ".orders").await.as_f64()
-    );
-    assert!(orders.as_f64().unwrap_or(0.0) > 0.0, "the seed has orders");
+    let orders = shown_as_in_api(&page, "#card-orders .card-value", "ecommerce", ".orders").await;
+    assert!(orders > 0.0, "the seed has orders");
     shoot(&page, "ecommerce").await;
     visit(&page, &app.url("/tracking/engagement/?site=a&by=visitor")).await;
-    let total = raw(&page, "#engagement-total").await;
-    assert_eq!(
-        total.as_f64(),
-        api_figure(&page, "engagement", ".total").await.as_f64()
-    );
+    shown_as_in_api(&page, "#engagement-total", "engagement", ".total").await;
     shoot(&page, "engagement").await;
     visit(&page, &app.url("/tracking/engagement/users/player?site=a")).await;
     let rows: u32 = eval(
