@@ -78,12 +78,18 @@ impl Chrome {
 }
 
 /// Evaluates `js` in the page. While the page navigates its old execution context is gone
-/// ("Cannot find context"); that is retried for up to 5 s instead of failing the test.
+/// ("Cannot find context", "Inspected target navigated or closed"); that is retried for up
+/// to 5 s instead of failing the test.
 pub(crate) async fn eval<T: serde::de::DeserializeOwned>(page: &Page, js: &str) -> T {
     let deadline = Instant::now() + Duration::from_secs(5);
     let result = loop {
         match page.evaluate(js).await {
-            Err(e) if e.to_string().contains("context") && Instant::now() < deadline => {
+            Err(e)
+                if ["Cannot find context", "navigated or closed"]
+                    .iter()
+                    .any(|m| e.to_string().contains(m))
+                    && Instant::now() < deadline =>
+            {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             other => break other,
