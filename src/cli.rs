@@ -157,7 +157,7 @@ async fn shutdown_signal() {
 fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
     let config = Config::resolve(global, &ServeArgs::default())?;
     let dir = DataDir::lock(&config.data_dir)?;
-    let store = dir.open_store(&config.memory_limit)?;
+    let store = dir.open_store(&config)?;
     let store: &dyn Store = store.as_ref();
     match command {
         Command::Serve(_) => bail!("`serve` is not an admin command"),

@@ -32,6 +32,75 @@ pub struct GlobalArgs {
     /// Optional TOML configuration file.
     #[arg(long, global = true, env = "FOOTFALL_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Where events and metadata live: `duckdb` (embedded, in the data directory; the
+    /// default) or `clickhouse://HOST:PORT/DATABASE` (ClickHouse's HTTP interface).
+    #[arg(long, global = true, env = "FOOTFALL_STORE")]
+    pub store: Option<String>,
+    /// ClickHouse user (default: ClickHouse's `default`).
+    #[arg(long, global = true, env = "FOOTFALL_CLICKHOUSE_USER")]
+    pub clickhouse_user: Option<String>,
+    /// ClickHouse password.
+    #[arg(
+        long,
+        global = true,
+        env = "FOOTFALL_CLICKHOUSE_PASSWORD",
+        hide_env_values = true
+    )]
+    pub clickhouse_password: Option<String>,
+}
+
+/// Which store holds the data.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// The embedded DuckDB file in the data directory.
+    #[default]
+    DuckDb,
+    /// A ClickHouse database over HTTP.
+    ClickHouse {
+        url: String,
+        user: Option<String>,
+        password: Option<String>,
+    },
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreConfig::DuckDb => f.write_str("DuckDb"),
+            StoreConfig::ClickHouse {
+                url,
+                user,
+                password,
+            } => f
+                .debug_struct("ClickHouse")
+                .field("url", url)
+                .field("user", user)
+                .field("password", &password.as_ref().map(|_| "***"))
+                .finish(),
+        }
+    }
+}
+
+impl StoreConfig {
+    fn parse(
+        store: &str,
+        user: Option<String>,
+        password: Option<String>,
+    ) -> Result<StoreConfig, ConfigError> {
+        if store == "duckdb" {
+            return Ok(StoreConfig::DuckDb);
+        }
+        crate::store::clickhouse::Endpoint::parse(store).map_err(|e| ConfigError::Invalid {
+            key: "store",
+            message: format!("{e} (or `duckdb`)"),
+        })?;
+        Ok(StoreConfig::ClickHouse {
+            url: store.to_owned(),
+            user,
+            password,
+        })
+    }
 }
 
 /// Flags of `footfall serve`.
@@ -72,6 +141,9 @@ struct FileConfig {
     rate_limit_per_site: Option<u32>,
     spool_max_mb: Option<u64>,
     memory_limit: Option<String>,
+    store: Option<String>,
+    clickhouse_user: Option<String>,
+    clickhouse_password: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +157,7 @@ pub struct Config {
     pub memory_limit: String,
     /// Serve the benchmark baseline endpoint `POST /bench/null`.
     pub bench_endpoint: bool,
+    pub store: StoreConfig,
 }
 
 impl Default for Config {
@@ -98,6 +171,7 @@ impl Default for Config {
             spool_max_bytes: 512 << 20,
             memory_limit: "1GB".into(),
             bench_endpoint: false,
+            store: StoreConfig::DuckDb,
         }
     }
 }
@@ -174,6 +248,17 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        let store = match global.store.clone().or(file.store) {
+            Some(s) => StoreConfig::parse(
+                &s,
+                global.clickhouse_user.clone().or(file.clickhouse_user),
+                global
+                    .clickhouse_password
+                    .clone()
+                    .or(file.clickhouse_password),
+            )?,
+            None => d.store,
+        };
         Ok(Config {
             listen,
             data_dir: global
@@ -191,6 +276,7 @@ impl Config {
                 .or(file.memory_limit)
                 .unwrap_or(d.memory_limit),
             bench_endpoint: serve.bench_endpoint,
+            store,
         })
     }
 }
@@ -210,8 +296,8 @@ mod tests {
     fn flags_beat_the_file_which_beats_defaults() {
         let (_d, path) = write("listen = \"127.0.0.1:9000\"\nrate_limit_per_ip = 7\n");
         let global = GlobalArgs {
-            data_dir: None,
             config: Some(path),
+            ..GlobalArgs::default()
         };
         let serve = ServeArgs {
             rate_limit_per_ip: Some(9),
@@ -228,8 +314,8 @@ mod tests {
         let (_d, path) = write("lisen = \"x\"\n");
         let err = Config::resolve(
             &GlobalArgs {
-                data_dir: None,
                 config: Some(path),
+                ..GlobalArgs::default()
             },
             &ServeArgs::default(),
         )
@@ -239,8 +325,8 @@ mod tests {
         let (_d, path) = write("listen = \"nope\"\n");
         let err = Config::resolve(
             &GlobalArgs {
-                data_dir: None,
                 config: Some(path),
+                ..GlobalArgs::default()
             },
             &ServeArgs::default(),
         )
@@ -250,13 +336,47 @@ mod tests {
         let (_d, path) = write("spool_max_mb = 0\n");
         let err = Config::resolve(
             &GlobalArgs {
-                data_dir: None,
                 config: Some(path),
+                ..GlobalArgs::default()
             },
             &ServeArgs::default(),
         )
         .unwrap_err()
         .to_string();
         assert!(err.contains("spool_max_mb"), "{err}");
+        let (_d, path) = write("store = \"postgres://x/db\"\n");
+        let err = Config::resolve(
+            &GlobalArgs {
+                config: Some(path),
+                ..GlobalArgs::default()
+            },
+            &ServeArgs::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`store`"), "{err}");
+    }
+
+    #[test]
+    fn the_store_is_duckdb_unless_a_clickhouse_url_is_given() {
+        let c = Config::resolve(&GlobalArgs::default(), &ServeArgs::default()).unwrap();
+        assert_eq!(c.store, StoreConfig::DuckDb);
+        let (_d, path) =
+            write("store = \"clickhouse://ch:8123/footfall\"\nclickhouse_user = \"file\"\n");
+        let global = GlobalArgs {
+            config: Some(path),
+            clickhouse_password: Some("secret".into()),
+            ..GlobalArgs::default()
+        };
+        let c = Config::resolve(&global, &ServeArgs::default()).unwrap();
+        assert_eq!(
+            c.store,
+            StoreConfig::ClickHouse {
+                url: "clickhouse://ch:8123/footfall".into(),
+                user: Some("file".into()),
+                password: Some("secret".into()),
+            }
+        );
+        assert!(!format!("{c:?}").contains("secret"));
     }
 }

@@ -153,6 +153,9 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Unavailable(_) | StoreError::Locked { .. } => ApiError::unavailable(5, &e),
             StoreError::Internal(_) => ApiError::internal(&e),
+            StoreError::Unsupported(m) => {
+                ApiError::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", m)
+            }
         }
     }
 }

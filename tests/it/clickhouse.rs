@@ -1,0 +1,957 @@
+//! The ClickHouse store against a real `clickhouse-server` (Debian's 18.16), and the
+//! conformance suite both stores must pass: the same store operations, and the same seeded
+//! traffic giving the same report figures in DuckDB and ClickHouse.
+//!
+//! One server is started for the whole test binary (on free loopback ports, its own temporary
+//! directory, killed and removed by a watchdog when the binary exits); each test gets a fresh
+//! database. Without `clickhouse-server` these tests fail, naming the package to install
+//! (`scripts/test.sh` installs it): they never skip silently.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use footfall::model::*;
+use footfall::query::live::LivePlan;
+use footfall::query::zone::Zone;
+use footfall::query::*;
+use footfall::seed::{SeedOptions, generate};
+use footfall::store::clickhouse::{ClickHouseOptions, ClickHouseStore, quote};
+use footfall::store::duckdb::{DuckDbOptions, DuckDbStore};
+use footfall::store::{Store, StoreError};
+use serde_json::{Value, json};
+
+/// A `clickhouse-server` on loopback for this test binary.
+pub struct ClickHouseServer {
+    pub http_port: u16,
+    /// The shell that runs the server and its watchdog (never waited for: it outlives the
+    /// tests and stops with the binary).
+    _watchdog: std::process::Child,
+}
+
+static SERVER: OnceLock<ClickHouseServer> = OnceLock::new();
+static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .expect("local address")
+        .port()
+}
+
+/// Debian installs the server in /usr/sbin (older packages in /usr/bin).
+fn server_binary() -> PathBuf {
+    let mut candidates = vec![
+        PathBuf::from("/usr/bin/clickhouse-server"),
+        PathBuf::from("/usr/sbin/clickhouse-server"),
+    ];
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|p| p.join("clickhouse-server")));
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "clickhouse-server is not installed, so the ClickHouse store cannot be tested: \
+             install Debian's `clickhouse-server` package (scripts/test.sh does)"
+            )
+        })
+}
+
+fn ping(port: u16) -> bool {
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"GET /ping HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.starts_with("HTTP/1.") && answer.contains(" 200 ") && answer.ends_with("Ok.\n")
+}
+
+fn start_server() -> ClickHouseServer {
+    let binary = server_binary();
+    let dir = std::env::temp_dir().join(format!("footfall-clickhouse-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("server directory");
+    let (http_port, tcp_port) = (free_port(), free_port());
+    let d = dir.display();
+    let config = format!(
+        r#"<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>{d}/server.log</log><errorlog>{d}/error.log</errorlog></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>{http_port}</http_port>
+  <tcp_port>{tcp_port}</tcp_port>
+  <path>{d}/data/</path>
+  <tmp_path>{d}/tmp/</tmp_path>
+  <user_files_path>{d}/user_files/</user_files_path>
+  <format_schema_path>{d}/format_schemas/</format_schema_path>
+  <users_config>{d}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>100</max_concurrent_queries>
+</yandex>
+"#
+    );
+    let users = r#"<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users>
+    <default>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </default>
+  </users>
+  <quotas><default></default></quotas>
+</yandex>
+"#;
+    std::fs::write(dir.join("config.xml"), config).expect("config.xml");
+    std::fs::write(dir.join("users.xml"), users).expect("users.xml");
+    // The watchdog stops the server and removes its directory when this test binary exits,
+    // however it exits (the server lives in a static, which is never dropped).
+    let script = format!(
+        "{bin} --config-file={d}/config.xml >{d}/stdout.log 2>&1 & ch=$!; \
+         while kill -0 {pid} 2>/dev/null && kill -0 $ch 2>/dev/null; do sleep 0.5; done; \
+         kill $ch 2>/dev/null; wait $ch; rm -rf {d}",
+        bin = binary.display(),
+        pid = std::process::id(),
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start clickhouse-server");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ping(http_port) {
+        let exited = child.try_wait().ok().flatten().is_some();
+        if exited || Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let log =
+                |f: &str| std::fs::read_to_string(Path::new(&dir).join(f)).unwrap_or_default();
+            panic!(
+                "clickhouse-server did not start on port {http_port}:\n{}\n{}",
+                log("stdout.log"),
+                log("error.log")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    ClickHouseServer {
+        http_port,
+        _watchdog: child,
+    }
+}
+
+pub fn server() -> &'static ClickHouseServer {
+    SERVER.get_or_init(start_server)
+}
+
+/// A `clickhouse://` URL of a database no other test uses.
+pub fn fresh_url() -> String {
+    let n = NEXT_DB.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "clickhouse://127.0.0.1:{}/footfall_test_{}_{n}",
+        server().http_port,
+        std::process::id()
+    )
+}
+
+pub fn open_at(url: &str, node: &str) -> ClickHouseStore {
+    let options = ClickHouseOptions::new(url, None, None, node.into()).expect("url");
+    ClickHouseStore::open(&options).expect("the ClickHouse store opens")
+}
+
+pub fn fresh_clickhouse() -> ClickHouseStore {
+    open_at(&fresh_url(), "node-a")
+}
+
+fn fresh_duckdb() -> (DuckDbStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = DuckDbStore::open(dir.path(), &DuckDbOptions::default()).expect("duckdb opens");
+    (store, dir)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client and the dialect
+
+#[test]
+fn quoted_strings_round_trip_through_the_server() {
+    let store = fresh_clickhouse();
+    for s in [
+        "plain",
+        "it's",
+        r"back\slash",
+        "nul\0byte",
+        "\\'",
+        "'; DROP TABLE events; --",
+        "line\nbreak\ttab\r",
+        "\u{1}\u{1f}\u{7f}",
+        "ünïcødé ✓",
+        "",
+    ] {
+        let got = store
+            .query_raw(&format!("SELECT {}", quote(s)))
+            .expect("query");
+        assert_eq!(got, vec![s.to_owned()], "{s:?}");
+    }
+}
+
+#[test]
+fn bad_sql_is_an_internal_error_and_a_dead_server_is_unavailable() {
+    let store = fresh_clickhouse();
+    assert!(matches!(
+        store.query_raw("SELEC 1"),
+        Err(StoreError::Internal(m)) if m.contains("Syntax error")
+    ));
+    assert!(matches!(
+        store.query_raw("SELECT * FROM no_such_table"),
+        Err(StoreError::Internal(_))
+    ));
+    let nobody = format!("clickhouse://127.0.0.1:{}/x", free_port());
+    let options = ClickHouseOptions::new(&nobody, None, None, "n".into()).unwrap();
+    assert!(matches!(
+        ClickHouseStore::open(&options),
+        Err(StoreError::Unavailable(_))
+    ));
+}
+
+#[test]
+fn migrations_run_once_and_a_second_node_shares_the_schema() {
+    let url = fresh_url();
+    let a = open_at(&url, "node-a");
+    let b = open_at(&url, "node-b");
+    assert_eq!(
+        a.query_raw("SELECT count() FROM schema_migrations")
+            .unwrap(),
+        vec!["1"]
+    );
+    assert_eq!(a.sites().unwrap().len(), 1);
+    assert_eq!(b.sites().unwrap(), a.sites().unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store conformance: the same checks on both stores
+
+fn site(id: &str) -> SiteId {
+    SiteId::parse(id).unwrap()
+}
+
+fn small_batch(session: &str, first_eid: u64, ts: i64, n: usize) -> Batch {
+    let s = site("demo");
+    Batch {
+        visitor: VisitorId::from_client(&s, &format!("v-{session}")),
+        session: SessionId::from_client(&s, session),
+        site: s,
+        user_id: None,
+        received_ms: ts,
+        client: ClientInfo {
+            browser: "Firefox".into(),
+            browser_version: "130".into(),
+            os: "Linux".into(),
+            device: DeviceClass::Desktop,
+            country: Some("DE".into()),
+            ..ClientInfo::default()
+        },
+        source: TrafficSource::default(),
+        events: (0..n)
+            .map(|i| Event {
+                eid: first_eid + i as u64,
+                ts_ms: ts + i as i64,
+                url: format!("https://shop.example/p/{}", i % 3),
+                data: if i % 2 == 0 {
+                    EventData::Pageview {
+                        url: format!("https://shop.example/p/{}", i % 3),
+                        title: Some("it's a \"title\"\\".into()),
+                        referrer: None,
+                    }
+                } else {
+                    EventData::Click {
+                        x: 1,
+                        y: 2,
+                        page_y: None,
+                        selector: "#buy".into(),
+                        text: Some("Buy\0now".into()),
+                    }
+                },
+            })
+            .collect(),
+    }
+}
+
+fn conformance_append_and_positions(store: &dyn Store) {
+    let demo = site("demo");
+    assert_eq!(store.applied_spool_seq().unwrap(), 0);
+    assert_eq!(store.count_events(&demo).unwrap(), 0);
+    let t = 1_795_560_120_000;
+    store
+        .append(&[small_batch("s1", 100, t, 4)], Some(3))
+        .unwrap();
+    store
+        .append(&[small_batch("s2", 200, t + 10_000, 3)], Some(9))
+        .unwrap();
+    store
+        .append(&[small_batch("s3", 300, t + 20_000, 2)], None)
+        .unwrap();
+    assert_eq!(store.count_events(&demo).unwrap(), 9);
+    assert_eq!(store.count_events(&site("other")).unwrap(), 0);
+    assert_eq!(store.applied_spool_seq().unwrap(), 9);
+    assert_eq!(
+        store.recent_event_ids(3).unwrap(),
+        vec![301, 300, 202],
+        "newest first"
+    );
+    assert_eq!(store.recent_event_ids(100).unwrap().len(), 9);
+}
+
+fn conformance_metadata(store: &dyn Store) {
+    let mut shop = Site {
+        id: site("shop"),
+        domains: vec!["shop.example".into(), "www.shop.example".into()],
+        settings: SiteSettings::default(),
+    };
+    store.insert_site(&shop).unwrap();
+    assert!(matches!(store.insert_site(&shop), Err(StoreError::Conflict(m)) if m.contains("shop")));
+    shop.settings = SiteSettings {
+        raw_keys: true,
+        ip_mode: IpMode::Hash,
+    };
+    store.update_site(&shop).unwrap();
+    let sites = store.sites().unwrap();
+    assert_eq!(
+        sites.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        vec!["demo", "shop"]
+    );
+    assert_eq!(sites[1], shop);
+    let ghost = Site {
+        id: site("ghost"),
+        ..shop.clone()
+    };
+    assert!(matches!(
+        store.update_site(&ghost),
+        Err(StoreError::NotFound(_))
+    ));
+
+    let mut user = User {
+        email: "o'brien@example.com".into(),
+        role: Role::Viewer,
+        password_hash: "$argon2id$v=19$x\\y".into(),
+        sites: vec![site("shop")],
+    };
+    store.insert_user(&user).unwrap();
+    assert!(matches!(
+        store.insert_user(&user),
+        Err(StoreError::Conflict(_))
+    ));
+    user.role = Role::Admin;
+    user.sites = vec![site("demo"), site("shop")];
+    store.update_user(&user).unwrap();
+    assert_eq!(store.users().unwrap(), vec![user.clone()]);
+    store.delete_user(&user.email).unwrap();
+    assert!(store.users().unwrap().is_empty());
+    assert!(matches!(
+        store.delete_user(&user.email),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.update_user(&user),
+        Err(StoreError::NotFound(_))
+    ));
+    // A deleted account can be created again.
+    store.insert_user(&user).unwrap();
+    assert_eq!(store.users().unwrap().len(), 1);
+
+    for (name, hash) in [("ci", "h1"), ("ci", "h2"), ("deploy", "h3")] {
+        store
+            .insert_token(&ApiToken {
+                name: name.into(),
+                token_hash: hash.into(),
+                created_ms: 0,
+            })
+            .unwrap();
+    }
+    let found = store.token_by_hash("h2").unwrap().expect("token h2");
+    assert_eq!(
+        (found.name.as_str(), found.token_hash.as_str()),
+        ("ci", "h2")
+    );
+    assert!(found.created_ms > 0);
+    assert_eq!(store.token_by_hash("nope").unwrap(), None);
+    assert_eq!(store.tokens().unwrap().len(), 3);
+    assert_eq!(store.delete_tokens_named("ci").unwrap(), 2);
+    assert_eq!(store.delete_tokens_named("ci").unwrap(), 0);
+    let left: Vec<String> = store
+        .tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(left, vec!["deploy"]);
+    assert_eq!(store.token_by_hash("h1").unwrap(), None);
+
+    assert_eq!(store.setting("salt").unwrap(), None);
+    store.set_setting("salt", "1").unwrap();
+    store.set_setting("salt", "2\0\\'").unwrap();
+    assert_eq!(store.setting("salt").unwrap().as_deref(), Some("2\0\\'"));
+}
+
+#[test]
+fn duckdb_passes_the_store_conformance_checks() {
+    let (a, _d) = fresh_duckdb();
+    conformance_append_and_positions(&a);
+    let (b, _d) = fresh_duckdb();
+    conformance_metadata(&b);
+}
+
+#[test]
+fn clickhouse_passes_the_store_conformance_checks() {
+    conformance_append_and_positions(&fresh_clickhouse());
+    conformance_metadata(&fresh_clickhouse());
+}
+
+#[test]
+fn each_node_records_its_own_spool_position() {
+    let url = fresh_url();
+    let a = open_at(&url, "node-a");
+    let b = open_at(&url, "node-b");
+    a.append(&[small_batch("s1", 1, 1_795_560_120_000, 2)], Some(5))
+        .unwrap();
+    b.append(&[small_batch("s2", 11, 1_795_560_120_000, 2)], Some(2))
+        .unwrap();
+    assert_eq!(a.applied_spool_seq().unwrap(), 5);
+    assert_eq!(b.applied_spool_seq().unwrap(), 2);
+    assert_eq!(open_at(&url, "node-c").applied_spool_seq().unwrap(), 0);
+    // Both nodes' events are in the shared tables.
+    assert_eq!(a.count_events(&site("demo")).unwrap(), 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded traffic: the same figures from both stores
+
+const NOW: i64 = 1_795_560_120_000; // 2026-11-24T22:42:00Z
+
+fn seed_options(events: u64, days: u32) -> SeedOptions {
+    SeedOptions {
+        site: Site {
+            id: site("demo"),
+            domains: vec!["localhost".into()],
+            settings: SiteSettings::default(),
+        },
+        events,
+        days,
+        now_ms: NOW,
+        rng_seed: 42,
+    }
+}
+
+/// Appends the same seeded chunks (with spool positions) to every store.
+fn seed(stores: &[&dyn Store], events: u64, days: u32) {
+    let mut seq = 0;
+    generate(&seed_options(events, days), 700, |batches| {
+        seq += 1;
+        for s in stores {
+            s.append(&batches, Some(seq))?;
+        }
+        Ok::<_, StoreError>(())
+    })
+    .expect("seeding");
+}
+
+/// Rounds floating-point figures (sums of many doubles may differ in the last bits between
+/// the databases) to 1e-9 relative, so reports compare exactly otherwise.
+fn normalise(v: Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or_default();
+            let scale = 10f64.powi(9 - f.abs().log10().ceil().max(0.0) as i32);
+            json!((f * scale).round() / scale)
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(normalise).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, normalise(v))).collect()),
+        other => other,
+    }
+}
+
+fn same<T: serde::Serialize>(what: &str, duck: &T, ch: &T) {
+    let (d, c) = (
+        normalise(serde_json::to_value(duck).unwrap()),
+        normalise(serde_json::to_value(ch).unwrap()),
+    );
+    if d != c {
+        let (ds, cs) = (
+            serde_json::to_string_pretty(&d).unwrap(),
+            serde_json::to_string_pretty(&c).unwrap(),
+        );
+        let first = ds
+            .lines()
+            .zip(cs.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        let around = |s: &str| {
+            s.lines()
+                .skip(first.saturating_sub(8))
+                .take(16)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        panic!(
+            "{what}: DuckDB and ClickHouse differ at line {first}:\n--- duckdb\n{}\n--- clickhouse\n{}",
+            around(&ds),
+            around(&cs)
+        );
+    }
+}
+
+/// Filters that select something in the seeded data, taken from DuckDB's own top lists.
+fn filter_sets(duck: &DuckDbStore, range: TimeRange) -> Vec<Filters> {
+    let plan = OverviewPlan {
+        site: site("demo"),
+        range,
+        filters: Filters::default(),
+        granularity: Granularity::Day,
+        zone: Zone::default(),
+        top: 3,
+    };
+    let o = duck.overview(&plan).unwrap();
+    let first = |list: &str| {
+        o.top[list]
+            .iter()
+            .find_map(|r| r.value.clone())
+            .unwrap_or_else(|| panic!("no {list} in the seeded data"))
+    };
+    let sessions = duck
+        .sessions(&SessionListPlan {
+            site: site("demo"),
+            range,
+            filters: Filters::default(),
+            sort: SessionSort::MostEventsFirst,
+            limit: 5,
+            offset: 0,
+        })
+        .unwrap();
+    let visitor = VisitorId::parse_hex(&sessions.sessions[0].visitor_id).unwrap();
+    let user = sessions
+        .sessions
+        .iter()
+        .find_map(|s| s.user_id.clone())
+        .unwrap_or_else(|| "nobody".into());
+    let page = first("pages");
+    let prefix: String = page.chars().take(3).collect();
+    let one = |f: Filter| Filters {
+        include_bots: false,
+        conditions: vec![f],
+    };
+    let mut out = vec![
+        Filters::default(),
+        Filters {
+            include_bots: true,
+            conditions: Vec::new(),
+        },
+        one(Filter::Page(page)),
+        one(Filter::PagePrefix(prefix)),
+        one(Filter::Session(SessionField::Country, first("countries"))),
+        one(Filter::Session(SessionField::Device, first("devices"))),
+        one(Filter::Session(SessionField::Browser, first("browsers"))),
+        one(Filter::Session(SessionField::Source, first("sources"))),
+        one(Filter::Session(
+            SessionField::UtmCampaign,
+            first("utm_campaigns"),
+        )),
+        one(Filter::SignedIn(true)),
+        one(Filter::SignedIn(false)),
+        one(Filter::User(user)),
+        one(Filter::Visitor(visitor)),
+        one(Filter::HasEvent("purchase".into())),
+        one(Filter::HasEvent("click".into())),
+        one(Filter::CustomEvent("plan_selected".into())),
+        one(Filter::CustomProp {
+            key: "plan".into(),
+            value: "pro".into(),
+        }),
+        one(Filter::CustomProp {
+            key: "network".into(),
+            value: "it's \\ not there".into(),
+        }),
+    ];
+    out.push(Filters {
+        include_bots: true,
+        conditions: vec![
+            Filter::HasEvent("pageview".into()),
+            Filter::Session(SessionField::Device, "desktop".into()),
+        ],
+    });
+    out
+}
+
+struct Pair {
+    duck: DuckDbStore,
+    _dir: tempfile::TempDir,
+    ch: ClickHouseStore,
+}
+
+fn seeded_pair(events: u64, days: u32) -> Pair {
+    let (duck, dir) = fresh_duckdb();
+    let ch = fresh_clickhouse();
+    seed(&[&duck, &ch], events, days);
+    assert_eq!(
+        duck.count_events(&site("demo")).unwrap(),
+        ch.count_events(&site("demo")).unwrap()
+    );
+    Pair {
+        duck,
+        _dir: dir,
+        ch,
+    }
+}
+
+#[test]
+fn overview_figures_are_the_same_in_both_stores() {
+    let p = seeded_pair(6_000, 4);
+    let range = TimeRange::new(NOW - 3 * 86_400_000, NOW).unwrap();
+    for filters in filter_sets(&p.duck, range) {
+        for (granularity, zone) in [
+            (Granularity::Day, Zone::default()),
+            (Granularity::Hour, Zone::parse("Europe/Berlin").unwrap()),
+            (Granularity::Week, Zone::parse("America/New_York").unwrap()),
+        ] {
+            let plan = OverviewPlan {
+                site: site("demo"),
+                range,
+                filters: filters.clone(),
+                granularity,
+                zone,
+                top: 5,
+            };
+            let d = p.duck.overview(&plan).unwrap();
+            let c = p.ch.overview(&plan).unwrap();
+            same(&format!("overview {filters:?} {granularity:?}"), &d, &c);
+        }
+    }
+}
+
+#[test]
+fn session_lists_and_details_are_the_same_in_both_stores() {
+    let p = seeded_pair(4_000, 3);
+    let range = TimeRange::new(NOW - 2 * 86_400_000, NOW).unwrap();
+    for filters in filter_sets(&p.duck, range) {
+        for sort in [
+            SessionSort::NewestFirst,
+            SessionSort::OldestFirst,
+            SessionSort::LongestFirst,
+            SessionSort::MostEventsFirst,
+        ] {
+            for offset in [0, 15, 100_000] {
+                let plan = SessionListPlan {
+                    site: site("demo"),
+                    range,
+                    filters: filters.clone(),
+                    sort,
+                    limit: 15,
+                    offset,
+                };
+                let d = p.duck.sessions(&plan).unwrap();
+                let c = p.ch.sessions(&plan).unwrap();
+                same(&format!("sessions {filters:?} {sort:?} {offset}"), &d, &c);
+            }
+        }
+    }
+    let all = p
+        .duck
+        .sessions(&SessionListPlan {
+            site: site("demo"),
+            range,
+            filters: Filters {
+                include_bots: true,
+                conditions: Vec::new(),
+            },
+            sort: SessionSort::MostEventsFirst,
+            limit: 40,
+            offset: 0,
+        })
+        .unwrap();
+    assert!(all.sessions.len() >= 20, "{}", all.sessions.len());
+    for s in &all.sessions {
+        let plan = SessionDetailPlan {
+            site: site("demo"),
+            session: SessionId::parse_hex(&s.session_id).unwrap(),
+        };
+        let d = p.duck.session_detail(&plan).unwrap();
+        let c = p.ch.session_detail(&plan).unwrap();
+        assert!(d.is_some());
+        same(&format!("session {}", s.session_id), &d, &c);
+    }
+    let missing = SessionDetailPlan {
+        site: site("demo"),
+        session: SessionId(12345),
+    };
+    assert_eq!(p.ch.session_detail(&missing).unwrap(), None);
+}
+
+#[test]
+fn live_views_are_the_same_in_both_stores() {
+    let p = seeded_pair(3_000, 1);
+    let range = TimeRange::new(NOW - 86_400_000, NOW).unwrap();
+    let last = p.duck.recent_event_ids(1).unwrap();
+    assert_eq!(last, p.ch.recent_event_ids(1).unwrap());
+    for filters in filter_sets(&p.duck, range) {
+        for now_ms in [NOW, NOW - 3_600_000, NOW - 7_200_000] {
+            let plan = LivePlan {
+                site: site("demo"),
+                now_ms,
+                filters: filters.clone(),
+                events: 30,
+            };
+            let d = p.duck.live(&plan).unwrap();
+            let c = p.ch.live(&plan).unwrap();
+            same(&format!("live {filters:?} {now_ms}"), &d, &c);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotent appends
+
+/// An append that fails half-way (here: a table missing after the events were inserted) and
+/// is retried with the same spool position stores every row exactly once.
+#[test]
+fn a_retried_append_after_a_partial_failure_stores_each_row_once() {
+    let (duck, _dir) = fresh_duckdb();
+    let ch = fresh_clickhouse();
+    let mut chunks = Vec::new();
+    generate(&seed_options(1_500, 1), 500, |b| {
+        chunks.push(b);
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    for (i, batches) in chunks.iter().enumerate() {
+        let seq = i as u64 + 1;
+        duck.append(batches, Some(seq)).unwrap();
+        if i == 1 {
+            ch.execute_raw("RENAME TABLE session_parts TO parked")
+                .unwrap();
+            let failed = ch.append(batches, Some(seq));
+            assert!(failed.is_err(), "the sabotaged append fails");
+            assert_eq!(ch.applied_spool_seq().unwrap(), seq - 1);
+            ch.execute_raw("RENAME TABLE parked TO session_parts")
+                .unwrap();
+        }
+        ch.append(batches, Some(seq)).unwrap();
+    }
+    assert_eq!(ch.applied_spool_seq().unwrap(), chunks.len() as u64);
+    for table in ["events", "items", "batches", "identities", "session_parts"] {
+        let dups = ch
+            .query_raw(&format!(
+                "SELECT count() FROM (SELECT chunk, {k} FROM {table} GROUP BY chunk, {k} HAVING count() > 1)",
+                k = if table == "events" { "eid" } else { "row" }
+            ))
+            .unwrap();
+        assert_eq!(dups, vec!["0"], "duplicate rows in {table}");
+    }
+    assert_eq!(
+        duck.count_events(&site("demo")).unwrap(),
+        ch.count_events(&site("demo")).unwrap()
+    );
+    let plan = OverviewPlan {
+        site: site("demo"),
+        range: TimeRange::new(NOW - 86_400_000, NOW).unwrap(),
+        filters: Filters {
+            include_bots: true,
+            conditions: Vec::new(),
+        },
+        granularity: Granularity::Hour,
+        zone: Zone::default(),
+        top: 10,
+    };
+    same(
+        "overview after a retried append",
+        &duck.overview(&plan).unwrap(),
+        &ch.overview(&plan).unwrap(),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole server on ClickHouse
+
+#[test]
+fn reports_not_written_for_clickhouse_yet_say_so() {
+    let ch = fresh_clickhouse();
+    let plan = footfall::query::pages::PagesPlan {
+        site: site("demo"),
+        range: TimeRange::new(NOW - 86_400_000, NOW).unwrap(),
+        filters: Filters::default(),
+        sort: Default::default(),
+        limit: 5,
+        offset: 0,
+    };
+    let err = ch.pages(&plan).unwrap_err();
+    assert!(matches!(err, StoreError::Unsupported(m) if m.contains("pages")));
+}
+
+#[test]
+fn ecommerce_figures_are_the_same_in_both_stores() {
+    let p = seeded_pair(8_000, 4);
+    let range = TimeRange::new(NOW - 3 * 86_400_000, NOW).unwrap();
+    for filters in filter_sets(&p.duck, range) {
+        for (granularity, zone) in [
+            (Granularity::Day, Zone::default()),
+            (Granularity::Hour, Zone::parse("Asia/Kolkata").unwrap()),
+        ] {
+            let plan = footfall::query::ecommerce::EcommercePlan {
+                site: site("demo"),
+                range,
+                filters: filters.clone(),
+                product_limit: 8,
+                granularity,
+                zone,
+            };
+            let d = p.duck.ecommerce(&plan).unwrap();
+            let c = p.ch.ecommerce(&plan).unwrap();
+            if filters.conditions.is_empty() {
+                assert!(d.orders > 0 && !d.top_products.is_empty(), "{d:?}");
+            }
+            same(&format!("ecommerce {filters:?} {granularity:?}"), &d, &c);
+        }
+    }
+}
+
+/// `footfall serve --store clickhouse://...`: events sent over HTTP reach ClickHouse through
+/// the spool and the writer, reports answer from it, and a report not written for ClickHouse
+/// yet answers 501 with a JSON body naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_runs_on_clickhouse() {
+    use crate::common::{TestApp, native_batch};
+    let url = fresh_url();
+    let app = TestApp::spawn_with(
+        |c| {
+            c.store = footfall::config::StoreConfig::ClickHouse {
+                url: url.clone(),
+                user: None,
+                password: None,
+            }
+        },
+        Default::default(),
+    )
+    .await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/collect",
+            &native_batch("demo", "v1", "s1", "e", 10),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    // The same batch again (a client retry) is not stored twice.
+    let (status, _) = app
+        .post_json(
+            "/api/v1/collect",
+            &native_batch("demo", "v1", "s1", "e", 10),
+        )
+        .await;
+    assert_eq!(status, 202);
+    app.settle().await;
+    let (status, o) = app.get_api("/api/v1/sites/demo/overview").await;
+    assert_eq!(status, 200, "{o}");
+    assert_eq!(
+        (o["sessions"].clone(), o["events"].clone()),
+        (json!(1), json!(10))
+    );
+    let (status, s) = app.get_api("/api/v1/sites/demo/sessions").await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["total"], 1);
+    let (status, e) = app.get_api("/api/v1/sites/demo/pages").await;
+    assert_eq!(status, 501, "{e}");
+    assert_eq!(e["error"]["code"], "not_implemented");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ClickHouse"),
+        "{e}"
+    );
+    app.shutdown().await;
+    // What the server wrote is in ClickHouse, under this node's spool position.
+    let store = open_at(&url, "reader");
+    assert_eq!(store.count_events(&site("demo")).unwrap(), 10);
+}
+
+/// A node stopped half-way through an append (its spool position not recorded) replays those
+/// spool records after a restart; the half-written rows are deleted on open, so the replay
+/// stores everything exactly once, even though the writer skips events it finds stored.
+#[test]
+fn a_half_written_append_is_rolled_back_when_the_node_restarts() {
+    let (duck, _dir) = fresh_duckdb();
+    let url = fresh_url();
+    let mut chunks = Vec::new();
+    generate(&seed_options(1_000, 1), 400, |b| {
+        chunks.push(b);
+        Ok::<_, StoreError>(())
+    })
+    .unwrap();
+    assert!(chunks.len() >= 2);
+    for (i, batches) in chunks.iter().enumerate() {
+        duck.append(batches, Some(i as u64 + 1)).unwrap();
+    }
+    let first = open_at(&url, "node-a");
+    first.append(&chunks[0], Some(1)).unwrap();
+    first.execute_raw("RENAME TABLE batches TO parked").unwrap();
+    assert!(first.append(&chunks[1], Some(2)).is_err());
+    first.execute_raw("RENAME TABLE parked TO batches").unwrap();
+    let partial = first.count_events(&site("demo")).unwrap();
+    assert!(partial > 0);
+    drop(first);
+
+    // Another node's rows are never touched by this node's recovery.
+    let other = open_at(&url, "node-b");
+    assert_eq!(other.count_events(&site("demo")).unwrap(), partial);
+
+    let restarted = open_at(&url, "node-a");
+    assert_eq!(restarted.applied_spool_seq().unwrap(), 1);
+    let stored: std::collections::HashSet<u64> = restarted
+        .recent_event_ids(1_000_000)
+        .unwrap()
+        .into_iter()
+        .collect();
+    // What the writer replays: records after the recorded position, minus stored events.
+    for (i, batches) in chunks.iter().enumerate().skip(1) {
+        let mut replay = batches.clone();
+        for b in &mut replay {
+            b.events.retain(|e| !stored.contains(&e.eid));
+        }
+        replay.retain(|b| !b.events.is_empty());
+        restarted.append(&replay, Some(i as u64 + 1)).unwrap();
+    }
+    let plan = OverviewPlan {
+        site: site("demo"),
+        range: TimeRange::new(NOW - 86_400_000, NOW).unwrap(),
+        filters: Filters {
+            include_bots: true,
+            conditions: Vec::new(),
+        },
+        granularity: Granularity::Hour,
+        zone: Zone::default(),
+        top: 10,
+    };
+    same(
+        "overview after a restart",
+        &duck.overview(&plan).unwrap(),
+        &restarted.overview(&plan).unwrap(),
+    );
+    assert_eq!(
+        duck.count_events(&site("demo")).unwrap(),
+        restarted.count_events(&site("demo")).unwrap()
+    );
+}
