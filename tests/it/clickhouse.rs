@@ -790,16 +790,56 @@ fn a_retried_append_after_a_partial_failure_stores_each_row_once() {
 #[test]
 fn reports_not_written_for_clickhouse_yet_say_so() {
     let ch = fresh_clickhouse();
-    let plan = footfall::query::pages::PagesPlan {
+    let plan = footfall::query::engagement::EngagementPlan {
         site: site("demo"),
         range: TimeRange::new(NOW - 86_400_000, NOW).unwrap(),
         filters: Filters::default(),
+        by: Default::default(),
         sort: Default::default(),
+        search: None,
         limit: 5,
         offset: 0,
+        zone: Zone::default(),
     };
-    let err = ch.pages(&plan).unwrap_err();
-    assert!(matches!(err, StoreError::Unsupported(m) if m.contains("pages")));
+    let err = ch.engagement(&plan).unwrap_err();
+    assert!(matches!(err, StoreError::Unsupported(m) if m.contains("engagement")));
+}
+
+#[test]
+fn pages_reports_are_the_same_in_both_stores() {
+    use footfall::query::pages::{PageSort, PagesPlan};
+    let p = seeded_pair(8_000, 4);
+    let range = TimeRange::new(NOW - 3 * 86_400_000, NOW).unwrap();
+    for filters in filter_sets(&p.duck, range) {
+        for sort in [
+            PageSort::Views,
+            PageSort::Visitors,
+            PageSort::Time,
+            PageSort::Path,
+        ] {
+            for offset in [0, 7, 100_000] {
+                let plan = PagesPlan {
+                    site: site("demo"),
+                    range,
+                    filters: filters.clone(),
+                    sort,
+                    limit: 7,
+                    offset,
+                };
+                let d = p.duck.pages(&plan).unwrap();
+                let c = p.ch.pages(&plan).unwrap();
+                if filters.conditions.is_empty() && offset == 0 {
+                    assert!(
+                        d.pages
+                            .iter()
+                            .any(|p| p.scroll.reached_50 > 0 && !p.clicks.is_empty()),
+                        "{d:?}"
+                    );
+                }
+                same(&format!("pages {filters:?} {sort:?} {offset}"), &d, &c);
+            }
+        }
+    }
 }
 
 #[test]
@@ -872,7 +912,7 @@ async fn the_server_runs_on_clickhouse() {
     let (status, s) = app.get_api("/api/v1/sites/demo/sessions").await;
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["total"], 1);
-    let (status, e) = app.get_api("/api/v1/sites/demo/pages").await;
+    let (status, e) = app.get_api("/api/v1/sites/demo/engagement").await;
     assert_eq!(status, 501, "{e}");
     assert_eq!(e["error"]["code"], "not_implemented");
     assert!(

@@ -9,13 +9,14 @@
 //! Shape: `client.rs` speaks HTTP (gzip `JSONEachRow` inserts, `JSONCompact` reads, error
 //! classification, string quoting); `schema.rs` the migrations; `write.rs` the idempotent
 //! append; `meta.rs` versioned metadata rows; `sql.rs` the shared predicate and the merged
-//! session relation; `read.rs`, `overview.rs` and `ecommerce.rs` the reports. Reports not written yet answer
+//! session relation; `read.rs`, `overview.rs`, `ecommerce.rs` and `pages.rs` the reports. Reports not written yet answer
 //! [`StoreError::Unsupported`] rather than anything approximate.
 
 mod client;
 mod ecommerce;
 mod meta;
 mod overview;
+mod pages;
 mod read;
 mod schema;
 mod sql;
@@ -349,9 +350,9 @@ impl Store for ClickHouseStore {
 
     fn pages(
         &self,
-        _plan: &crate::query::pages::PagesPlan,
+        plan: &crate::query::pages::PagesPlan,
     ) -> StoreResult<crate::query::pages::Pages> {
-        Err(unsupported("pages and interactions"))
+        pages::pages(&self.client, plan)
     }
 
     fn engagement(
