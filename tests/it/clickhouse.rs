@@ -788,21 +788,46 @@ fn a_retried_append_after_a_partial_failure_stores_each_row_once() {
 // The whole server on ClickHouse
 
 #[test]
-fn reports_not_written_for_clickhouse_yet_say_so() {
-    let ch = fresh_clickhouse();
-    let plan = footfall::query::engagement::EngagementPlan {
-        site: site("demo"),
-        range: TimeRange::new(NOW - 86_400_000, NOW).unwrap(),
-        filters: Filters::default(),
-        by: Default::default(),
-        sort: Default::default(),
-        search: None,
-        limit: 5,
-        offset: 0,
-        zone: Zone::default(),
-    };
-    let err = ch.engagement(&plan).unwrap_err();
-    assert!(matches!(err, StoreError::Unsupported(m) if m.contains("engagement")));
+fn engagement_reports_are_the_same_in_both_stores() {
+    use footfall::query::engagement::{EngagementBy, EngagementPlan, EngagementSort};
+    let p = seeded_pair(10_000, 20);
+    let range = TimeRange::new(NOW - 19 * 86_400_000, NOW).unwrap();
+    let mut filter_sets = filter_sets(&p.duck, range);
+    filter_sets.truncate(6);
+    for filters in filter_sets {
+        for by in [EngagementBy::User, EngagementBy::Visitor] {
+            for (sort, search, offset) in [
+                (EngagementSort::Score, None, 0),
+                (EngagementSort::Engaged, None, 5),
+                (EngagementSort::Purchases, None, 0),
+                (EngagementSort::LastSeenAsc, None, 0),
+                (EngagementSort::FirstSeen, Some("USER-1".to_owned()), 0),
+                (EngagementSort::Sessions, None, 100_000),
+            ] {
+                let plan = EngagementPlan {
+                    site: site("demo"),
+                    range,
+                    filters: filters.clone(),
+                    by,
+                    sort,
+                    search: search.clone(),
+                    limit: 10,
+                    offset,
+                    zone: Zone::parse("Europe/Berlin").unwrap(),
+                };
+                let d = p.duck.engagement(&plan).unwrap();
+                let c = p.ch.engagement(&plan).unwrap();
+                if filters.conditions.is_empty() && offset == 0 && search.is_none() {
+                    assert!(!d.rows.is_empty() && !d.cohorts.is_empty(), "{d:?}");
+                }
+                same(
+                    &format!("engagement {filters:?} {by:?} {sort:?} {search:?} {offset}"),
+                    &d,
+                    &c,
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -870,8 +895,7 @@ fn ecommerce_figures_are_the_same_in_both_stores() {
 }
 
 /// `footfall serve --store clickhouse://...`: events sent over HTTP reach ClickHouse through
-/// the spool and the writer, reports answer from it, and a report not written for ClickHouse
-/// yet answers 501 with a JSON body naming it.
+/// the spool and the writer, and every report answers from it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_runs_on_clickhouse() {
     use crate::common::{TestApp, native_batch};
@@ -912,16 +936,10 @@ async fn the_server_runs_on_clickhouse() {
     let (status, s) = app.get_api("/api/v1/sites/demo/sessions").await;
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["total"], 1);
-    let (status, e) = app.get_api("/api/v1/sites/demo/engagement").await;
-    assert_eq!(status, 501, "{e}");
-    assert_eq!(e["error"]["code"], "not_implemented");
-    assert!(
-        e["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("ClickHouse"),
-        "{e}"
-    );
+    for report in ["ecommerce", "pages", "engagement?by=visitor", "live"] {
+        let (status, r) = app.get_api(&format!("/api/v1/sites/demo/{report}")).await;
+        assert_eq!(status, 200, "{report}: {r}");
+    }
     app.shutdown().await;
     // What the server wrote is in ClickHouse, under this node's spool position.
     let store = open_at(&url, "reader");

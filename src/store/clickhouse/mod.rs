@@ -9,11 +9,12 @@
 //! Shape: `client.rs` speaks HTTP (gzip `JSONEachRow` inserts, `JSONCompact` reads, error
 //! classification, string quoting); `schema.rs` the migrations; `write.rs` the idempotent
 //! append; `meta.rs` versioned metadata rows; `sql.rs` the shared predicate and the merged
-//! session relation; `read.rs`, `overview.rs`, `ecommerce.rs` and `pages.rs` the reports. Reports not written yet answer
-//! [`StoreError::Unsupported`] rather than anything approximate.
+//! session relation; `read.rs`, `overview.rs`, `ecommerce.rs`, `pages.rs` and `engagement.rs` the reports. Every report gives exactly the embedded
+//! store's figures (the conformance tests in `tests/it/clickhouse.rs` compare them).
 
 mod client;
 mod ecommerce;
+mod engagement;
 mod meta;
 mod overview;
 mod pages;
@@ -209,12 +210,6 @@ fn migrate(c: &Client) -> StoreResult<()> {
     Ok(())
 }
 
-fn unsupported(report: &str) -> StoreError {
-    StoreError::Unsupported(format!(
-        "the {report} report is not available on the ClickHouse store yet"
-    ))
-}
-
 impl Store for ClickHouseStore {
     fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()> {
         let id = match spool_seq {
@@ -357,9 +352,9 @@ impl Store for ClickHouseStore {
 
     fn engagement(
         &self,
-        _plan: &crate::query::engagement::EngagementPlan,
+        plan: &crate::query::engagement::EngagementPlan,
     ) -> StoreResult<crate::query::engagement::Engagement> {
-        Err(unsupported("engagement"))
+        engagement::engagement(&self.client, plan)
     }
 
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {
