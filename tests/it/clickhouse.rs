@@ -1013,3 +1013,44 @@ fn a_half_written_append_is_rolled_back_when_the_node_restarts() {
         restarted.count_events(&site("demo")).unwrap()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The hand-computed fixture tests of the other modules, run again on ClickHouse: the whole path
+// from HTTP ingest through the spool and the writer to every report's API.
+
+fn fresh_store_config() -> footfall::config::StoreConfig {
+    footfall::config::StoreConfig::ClickHouse {
+        url: fresh_url(),
+        user: None,
+        password: None,
+    }
+}
+
+macro_rules! on_clickhouse {
+    ($($name:ident => $check:path;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let before = NEXT_DB.load(Ordering::Relaxed);
+                crate::common::STORE.scope(fresh_store_config, $check()).await;
+                // The check's apps really ran on ClickHouse databases of their own.
+                assert!(NEXT_DB.load(Ordering::Relaxed) > before);
+            }
+        )*
+    };
+}
+
+on_clickhouse! {
+    filters_fixture_on_clickhouse => crate::filters::every_filter_selects_the_right_sessions_check;
+    bad_filters_on_clickhouse => crate::filters::bad_filters_are_400s_that_name_them_check;
+    overview_fixture_on_clickhouse => crate::overview::overview_figures_match_the_hand_computed_fixture_check;
+    overview_zones_on_clickhouse => crate::overview::series_and_dates_follow_the_time_zone_check;
+    ecommerce_fixture_on_clickhouse => crate::ecommerce::every_figure_matches_the_hand_computed_fixture_check;
+    ecommerce_filters_on_clickhouse => crate::ecommerce::filters_bots_and_limit_change_the_figures_check;
+    pages_fixture_on_clickhouse => crate::pages::every_figure_matches_the_hand_computed_fixture_check;
+    pages_filters_on_clickhouse => crate::pages::filters_bots_and_bad_parameters_check;
+    engagement_fixture_on_clickhouse => crate::engagement::every_figure_by_user_matches_the_hand_computed_fixture_check;
+    engagement_visitors_on_clickhouse => crate::engagement::by_visitor_counts_every_visitor_check;
+    engagement_paging_on_clickhouse => crate::engagement::filters_search_sorting_paging_and_errors_check;
+    engagement_cohorts_on_clickhouse => crate::engagement::cohort_weeks_are_local_weeks_of_the_requested_time_zone_check;
+}
