@@ -78,12 +78,8 @@ fn ping(port: u16) -> bool {
     answer.starts_with("HTTP/1.") && answer.contains(" 200 ") && answer.ends_with("Ok.\n")
 }
 
-fn start_server() -> ClickHouseServer {
-    let binary = server_binary();
-    let dir = std::env::temp_dir().join(format!("footfall-clickhouse-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("server directory");
-    let (http_port, tcp_port) = (free_port(), free_port());
+/// Writes a server configuration for loopback ports into `dir`.
+fn write_config(dir: &Path, http_port: u16, tcp_port: u16) {
     let d = dir.display();
     let config = format!(
         r#"<?xml version="1.0"?>
@@ -120,6 +116,16 @@ fn start_server() -> ClickHouseServer {
 "#;
     std::fs::write(dir.join("config.xml"), config).expect("config.xml");
     std::fs::write(dir.join("users.xml"), users).expect("users.xml");
+}
+
+fn start_server() -> ClickHouseServer {
+    let binary = server_binary();
+    let dir = std::env::temp_dir().join(format!("footfall-clickhouse-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("server directory");
+    let (http_port, tcp_port) = (free_port(), free_port());
+    write_config(&dir, http_port, tcp_port);
+    let d = dir.display();
     // The watchdog stops the server and removes its directory when this test binary exits,
     // however it exits (the server lives in a static, which is never dropped).
     let script = format!(
@@ -1053,4 +1059,149 @@ on_clickhouse! {
     engagement_visitors_on_clickhouse => crate::engagement::by_visitor_counts_every_visitor_check;
     engagement_paging_on_clickhouse => crate::engagement::filters_search_sorting_paging_and_errors_check;
     engagement_cohorts_on_clickhouse => crate::engagement::cohort_weeks_are_local_weeks_of_the_requested_time_zone_check;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outages
+
+/// A server of one test's own, which the test stops and starts again (killed on drop).
+struct OwnServer {
+    dir: tempfile::TempDir,
+    http_port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl OwnServer {
+    fn start() -> OwnServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let http_port = free_port();
+        write_config(dir.path(), http_port, free_port());
+        let mut s = OwnServer {
+            dir,
+            http_port,
+            child: None,
+        };
+        s.resume();
+        s
+    }
+
+    fn resume(&mut self) {
+        let child = Command::new(server_binary())
+            .arg(format!(
+                "--config-file={}",
+                self.dir.path().join("config.xml").display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start clickhouse-server");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !ping(self.http_port) {
+            assert!(Instant::now() < deadline, "clickhouse-server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Kills the server (no clean shutdown: an outage).
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("clickhouse://127.0.0.1:{}/footfall", self.http_port)
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// While ClickHouse is down, ingestion keeps acknowledging into the spool and the store
+/// answers `Unavailable`; when it is back, the writer's retries store every acknowledged event
+/// exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_events_survive_a_clickhouse_outage() {
+    use crate::common::{TestApp, native_batch};
+    let mut server = OwnServer::start();
+    let url = server.url();
+    let app = TestApp::spawn_with(
+        |c| {
+            c.store = footfall::config::StoreConfig::ClickHouse {
+                url: url.clone(),
+                user: None,
+                password: None,
+            }
+        },
+        Default::default(),
+    )
+    .await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/collect",
+            &native_batch("demo", "v1", "s1", "a", 10),
+        )
+        .await;
+    assert_eq!(status, 202);
+    app.settle().await;
+
+    server.kill();
+    let probe = {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let options = ClickHouseOptions::new(&url, None, None, "probe".into()).unwrap();
+            ClickHouseStore::open(&options).err()
+        })
+        .await
+        .unwrap()
+    };
+    assert!(
+        matches!(probe, Some(StoreError::Unavailable(_))),
+        "{probe:?}"
+    );
+    for (session, prefix) in [("s2", "b"), ("s3", "c")] {
+        let (status, body) = app
+            .post_json(
+                "/api/v1/collect",
+                &native_batch("demo", "v2", session, prefix, 10),
+            )
+            .await;
+        assert_eq!(
+            status, 202,
+            "accepted into the spool while ClickHouse is down: {body}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let h = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_ne!(h["spool_applied_seq"], h["spool_committed_seq"], "{h}");
+
+    let server = tokio::task::spawn_blocking(move || {
+        server.resume();
+        server
+    })
+    .await
+    .unwrap();
+    app.settle().await;
+    let (status, o) = app.get_api("/api/v1/sites/demo/overview").await;
+    assert_eq!(status, 200, "{o}");
+    assert_eq!(
+        (o["sessions"].clone(), o["events"].clone()),
+        (json!(3), json!(30))
+    );
+    app.shutdown().await;
+    drop(server);
 }
