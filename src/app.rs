@@ -84,19 +84,7 @@ impl DataDir {
                     .with_context(|| format!("opening the database in {}", self.path.display()))?;
                 Ok(Arc::new(store))
             }
-            StoreConfig::ClickHouse {
-                url,
-                user,
-                password,
-            } => {
-                let node = self.node_id()?;
-                let options =
-                    ClickHouseOptions::new(url, user.clone(), password.clone(), node.clone())?;
-                let store = ClickHouseStore::open(&options)
-                    .with_context(|| format!("opening the ClickHouse store at {url}"))?;
-                tracing::info!(%url, %node, "using the ClickHouse store");
-                Ok(Arc::new(store))
-            }
+            StoreConfig::ClickHouse { .. } => open_clickhouse(config, &self.node_id()?),
         }
     }
 
@@ -111,6 +99,24 @@ impl DataDir {
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
         }
     }
+}
+
+/// Opens the configured ClickHouse store as `node` (the name its spool position is recorded
+/// under). Admin commands use it without a data directory: they write no spool.
+pub fn open_clickhouse(config: &Config, node: &str) -> anyhow::Result<Arc<dyn Store>> {
+    let StoreConfig::ClickHouse {
+        url,
+        user,
+        password,
+    } = &config.store
+    else {
+        anyhow::bail!("the configured store is not ClickHouse");
+    };
+    let options = ClickHouseOptions::new(url, user.clone(), password.clone(), node.to_owned())?;
+    let store = ClickHouseStore::open(&options)
+        .with_context(|| format!("opening the ClickHouse store at {url}"))?;
+    tracing::info!(%url, %node, "using the ClickHouse store");
+    Ok(Arc::new(store))
 }
 
 fn write_node_id(path: &Path) -> anyhow::Result<String> {
