@@ -594,6 +594,37 @@ fn filter_sets(duck: &DuckDbStore, range: TimeRange) -> Vec<Filters> {
             value: "it's \\ not there".into(),
         }),
     ];
+    // Every other session attribute, with a value it has in the data.
+    let d = |list: &str| {
+        o.top
+            .get(list)
+            .and_then(|rows| rows.iter().find_map(|r| r.value.clone()))
+    };
+    let values = duck
+        .sessions(&SessionListPlan {
+            site: site("demo"),
+            range,
+            filters: Filters::default(),
+            sort: SessionSort::NewestFirst,
+            limit: 1,
+            offset: 0,
+        })
+        .unwrap();
+    let os = values.sessions.first().map(|s| s.os.clone());
+    for (field, value) in [
+        (SessionField::Medium, Some("search".to_owned())),
+        (SessionField::ReferrerHost, d("referrers")),
+        (SessionField::UtmSource, Some("newsletter".to_owned())),
+        (SessionField::UtmMedium, Some("email".to_owned())),
+        (SessionField::UtmTerm, Some("shoes".to_owned())),
+        (SessionField::UtmContent, Some("banner".to_owned())),
+        (SessionField::Os, os),
+    ] {
+        out.push(one(Filter::Session(
+            field,
+            value.unwrap_or_else(|| "none".into()),
+        )));
+    }
     out.push(Filters {
         include_bots: true,
         conditions: vec![

@@ -421,14 +421,19 @@ impl Client {
         if rows.peek().is_none() {
             return Ok(());
         }
-        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        // Rows are written to a buffer first and compressed in one go: serde_json writes each
+        // token separately, and thousands of tiny writes into the compressor cost more than
+        // everything else of an append.
+        let mut plain = Vec::with_capacity(1 << 16);
         for row in rows {
             // Writing to a Vec cannot fail; serialising a Value cannot either.
-            let _ = serde_json::to_writer(&mut gz, row);
-            let _ = gz.write_all(b"\n");
+            let _ = serde_json::to_writer(&mut plain, row);
+            plain.push(b'\n');
         }
+        let mut gz = GzEncoder::new(Vec::with_capacity(plain.len() / 8), Compression::fast());
         let body = gz
-            .finish()
+            .write_all(&plain)
+            .and_then(|()| gz.finish())
             .map_err(|e| ClientError::Decode(format!("compressing an insert: {e}")))?;
         let sql = format!("INSERT INTO {table} FORMAT JSONEachRow");
         self.send(&self.url(Some(&sql), true), &body, true)
