@@ -593,6 +593,9 @@ fn filter_sets(duck: &DuckDbStore, range: TimeRange) -> Vec<Filters> {
             key: "network".into(),
             value: "it's \\ not there".into(),
         }),
+        // Hostile values select nothing in either store (and break no SQL).
+        one(Filter::Page("/' OR '1'='1".into())),
+        one(Filter::User("x\\' OR 1=1 --\0".into())),
     ];
     // Every other session attribute, with a value it has in the data.
     let d = |list: &str| {

@@ -207,3 +207,74 @@ pub(super) fn one_session(site: &SiteId, session_id: i64) -> String {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::VisitorId;
+    use crate::query::SessionField;
+
+    /// The SQL of every filter shape, pinned (a change here is a change of query plans), with
+    /// hostile values that must stay inside their string literals.
+    #[test]
+    fn filter_sql_snapshot() {
+        let filters = Filters {
+            include_bots: false,
+            conditions: vec![
+                Filter::Page("/cart' OR '1'='1".into()),
+                Filter::PagePrefix("/blog\\".into()),
+                Filter::Session(SessionField::Country, "DE".into()),
+                Filter::SignedIn(false),
+                Filter::User("u-1\0".into()),
+                Filter::Visitor(VisitorId(u64::MAX)),
+                Filter::CustomEvent("signup".into()),
+                Filter::CustomProp {
+                    key: "plan".into(),
+                    value: "pro".into(),
+                },
+                Filter::HasEvent("purchase".into()),
+            ],
+        };
+        let range = TimeRange::new(1_000, 2_000).unwrap();
+        let sql = events_where(&SiteId::parse("demo").unwrap(), range, &filters);
+        let r = "site = 'demo' AND ts_ms >= 1000 AND ts_ms < 2000";
+        let expected = [
+            format!("{r} AND bot = 0"),
+            format!("session_id IN (SELECT session_id FROM events WHERE {r} AND kind = 'pageview' AND path = '/cart\\' OR \\'1\\'=\\'1')"),
+            format!("session_id IN (SELECT session_id FROM events WHERE {r} AND kind = 'pageview' AND startsWith(path, '/blog\\\\'))"),
+            "session_id IN (SELECT session_id FROM session_parts WHERE site = 'demo' GROUP BY session_id HAVING argMin(country, ts_ms) = 'DE')".to_owned(),
+            format!("NOT (session_id IN (SELECT session_id FROM events WHERE {r} AND user_id IS NOT NULL) OR visitor_id IN (SELECT visitor_id FROM identities WHERE site = 'demo'))"),
+            format!("(session_id IN (SELECT session_id FROM events WHERE {r} AND user_id = 'u-1\\0') OR visitor_id IN (SELECT visitor_id FROM identities WHERE site = 'demo' AND user_id = 'u-1\\0'))"),
+            "visitor_id = -1".to_owned(),
+            format!("session_id IN (SELECT session_id FROM events WHERE {r} AND kind = 'custom' AND name = 'signup')"),
+            format!("session_id IN (SELECT session_id FROM events WHERE {r} AND kind = 'custom' AND (visitParamExtractString(props, 'plan') = 'pro' OR visitParamExtractRaw(props, 'plan') = 'pro'))"),
+            format!("session_id IN (SELECT session_id FROM events WHERE {r} AND (kind = 'purchase' OR name = 'purchase'))"),
+        ]
+        .join(" AND ");
+        assert_eq!(sql, expected);
+        let with_bots = events_where(
+            &SiteId::parse("demo").unwrap(),
+            range,
+            &Filters {
+                include_bots: true,
+                conditions: Vec::new(),
+            },
+        );
+        assert_eq!(with_bots, r);
+    }
+
+    #[test]
+    fn local_time_uses_one_offset_or_the_transitions() {
+        let utc = Zone::default();
+        let range = TimeRange::new(0, 86_400_000).unwrap();
+        assert_eq!(local_ts(utc, range), "(ts_ms + 0)");
+        // 2026-03-29 01:00 UTC: Berlin moves from +1 h to +2 h.
+        let berlin = Zone::parse("Europe/Berlin").unwrap();
+        let t = 1_774_746_000_000;
+        let range = TimeRange::new(t - 3_600_000, t + 3_600_000).unwrap();
+        assert_eq!(
+            local_ts(berlin, range),
+            format!("(ts_ms + multiIf(ts_ms < {t}, 3600000, 7200000))")
+        );
+    }
+}
