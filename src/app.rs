@@ -108,11 +108,13 @@ pub fn open_clickhouse(config: &Config, node: &str) -> anyhow::Result<Arc<dyn St
         url,
         user,
         password,
+        cluster,
     } = &config.store
     else {
         anyhow::bail!("the configured store is not ClickHouse");
     };
-    let options = ClickHouseOptions::new(url, user.clone(), password.clone(), node.to_owned())?;
+    let mut options = ClickHouseOptions::new(url, user.clone(), password.clone(), node.to_owned())?;
+    options.cluster = cluster.clone();
     let store = ClickHouseStore::open(&options)
         .with_context(|| format!("opening the ClickHouse store at {url}"))?;
     tracing::info!(%url, %node, "using the ClickHouse store");

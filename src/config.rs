@@ -47,6 +47,10 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub clickhouse_password: Option<String>,
+    /// A cluster of ClickHouse's `remote_servers`: data is sharded over its shards through
+    /// `Distributed` tables (every shard's HTTP interface on the URL's port).
+    #[arg(long, global = true, env = "FOOTFALL_CLICKHOUSE_CLUSTER")]
+    pub clickhouse_cluster: Option<String>,
 }
 
 /// Which store holds the data.
@@ -60,6 +64,8 @@ pub enum StoreConfig {
         url: String,
         user: Option<String>,
         password: Option<String>,
+        /// Shard over this cluster of `remote_servers` (None: one server).
+        cluster: Option<String>,
     },
 }
 
@@ -72,11 +78,13 @@ impl std::fmt::Debug for StoreConfig {
                 url,
                 user,
                 password,
+                cluster,
             } => f
                 .debug_struct("ClickHouse")
                 .field("url", url)
                 .field("user", user)
                 .field("password", &password.as_ref().map(|_| "***"))
+                .field("cluster", cluster)
                 .finish(),
         }
     }
@@ -87,9 +95,27 @@ impl StoreConfig {
         store: &str,
         user: Option<String>,
         password: Option<String>,
+        cluster: Option<String>,
     ) -> Result<StoreConfig, ConfigError> {
         if store == "duckdb" {
+            if cluster.is_some() {
+                return Err(ConfigError::Invalid {
+                    key: "clickhouse_cluster",
+                    message: "needs a clickhouse:// store".into(),
+                });
+            }
             return Ok(StoreConfig::DuckDb);
+        }
+        if let Some(name) = &cluster
+            && (name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        {
+            return Err(ConfigError::Invalid {
+                key: "clickhouse_cluster",
+                message: format!("{name:?} is not a cluster name (letters, digits, '_', '-')"),
+            });
         }
         crate::store::clickhouse::Endpoint::parse(store).map_err(|e| ConfigError::Invalid {
             key: "store",
@@ -99,6 +125,7 @@ impl StoreConfig {
             url: store.to_owned(),
             user,
             password,
+            cluster,
         })
     }
 }
@@ -144,6 +171,7 @@ struct FileConfig {
     store: Option<String>,
     clickhouse_user: Option<String>,
     clickhouse_password: Option<String>,
+    clickhouse_cluster: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -248,17 +276,22 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
-        let store = match global.store.clone().or(file.store) {
-            Some(s) => StoreConfig::parse(
-                &s,
-                global.clickhouse_user.clone().or(file.clickhouse_user),
-                global
-                    .clickhouse_password
-                    .clone()
-                    .or(file.clickhouse_password),
-            )?,
-            None => d.store,
-        };
+        let store = StoreConfig::parse(
+            global
+                .store
+                .as_deref()
+                .or(file.store.as_deref())
+                .unwrap_or("duckdb"),
+            global.clickhouse_user.clone().or(file.clickhouse_user),
+            global
+                .clickhouse_password
+                .clone()
+                .or(file.clickhouse_password),
+            global
+                .clickhouse_cluster
+                .clone()
+                .or(file.clickhouse_cluster),
+        )?;
         Ok(Config {
             listen,
             data_dir: global
@@ -375,8 +408,35 @@ mod tests {
                 url: "clickhouse://ch:8123/footfall".into(),
                 user: Some("file".into()),
                 password: Some("secret".into()),
+                cluster: None,
             }
         );
         assert!(!format!("{c:?}").contains("secret"));
+        let cluster = |name: &str| {
+            Config::resolve(
+                &GlobalArgs {
+                    store: Some("clickhouse://ch/footfall".into()),
+                    clickhouse_cluster: Some(name.into()),
+                    ..GlobalArgs::default()
+                },
+                &ServeArgs::default(),
+            )
+        };
+        assert!(matches!(
+            cluster("shards_2").unwrap().store,
+            StoreConfig::ClickHouse { cluster: Some(c), .. } if c == "shards_2"
+        ));
+        let err = cluster("a,b); DROP").unwrap_err().to_string();
+        assert!(err.contains("clickhouse_cluster"), "{err}");
+        let err = Config::resolve(
+            &GlobalArgs {
+                clickhouse_cluster: Some("c".into()),
+                ..GlobalArgs::default()
+            },
+            &ServeArgs::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("needs a clickhouse:// store"), "{err}");
     }
 }

@@ -64,7 +64,11 @@ fn server_binary() -> PathBuf {
 }
 
 fn ping(port: u16) -> bool {
-    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+    ping_on("127.0.0.1", port)
+}
+
+fn ping_on(host: &str, port: u16) -> bool {
+    let Ok(mut s) = std::net::TcpStream::connect((host, port)) else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
@@ -80,12 +84,19 @@ fn ping(port: u16) -> bool {
 
 /// Writes a server configuration for loopback ports into `dir`.
 fn write_config(dir: &Path, http_port: u16, tcp_port: u16) {
+    write_config_on(dir, "127.0.0.1", http_port, tcp_port, "");
+}
+
+/// Writes a server configuration listening on `host` (a loopback address), with `extra` XML
+/// (e.g. `remote_servers`).
+fn write_config_on(dir: &Path, host: &str, http_port: u16, tcp_port: u16, extra: &str) {
     let d = dir.display();
     let config = format!(
         r#"<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>{d}/server.log</log><errorlog>{d}/error.log</errorlog></logger>
-  <listen_host>127.0.0.1</listen_host>
+  <listen_host>{host}</listen_host>
+  {extra}
   <http_port>{http_port}</http_port>
   <tcp_port>{tcp_port}</tcp_port>
   <path>{d}/data/</path>
@@ -106,7 +117,7 @@ fn write_config(dir: &Path, http_port: u16, tcp_port: u16) {
   <users>
     <default>
       <password></password>
-      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <networks><ip>127.0.0.0/8</ip><ip>::1</ip></networks>
       <profile>default</profile>
       <quota>default</quota>
     </default>
@@ -946,6 +957,7 @@ async fn the_server_runs_on_clickhouse() {
                 url: url.clone(),
                 user: None,
                 password: None,
+                cluster: None,
             }
         },
         Default::default(),
@@ -991,8 +1003,13 @@ async fn the_server_runs_on_clickhouse() {
 /// stores everything exactly once, even though the writer skips events it finds stored.
 #[test]
 fn a_half_written_append_is_rolled_back_when_the_node_restarts() {
-    let (duck, _dir) = fresh_duckdb();
     let url = fresh_url();
+    check_half_written_rollback(&|node| open_at(&url, node));
+}
+
+/// The body of the test above, for a store opened by `open(node)` (one server or a cluster).
+fn check_half_written_rollback(open: &dyn Fn(&str) -> ClickHouseStore) {
+    let (duck, _dir) = fresh_duckdb();
     let mut chunks = Vec::new();
     generate(&seed_options(1_000, 1), 400, |b| {
         chunks.push(b);
@@ -1003,7 +1020,7 @@ fn a_half_written_append_is_rolled_back_when_the_node_restarts() {
     for (i, batches) in chunks.iter().enumerate() {
         duck.append(batches, Some(i as u64 + 1)).unwrap();
     }
-    let first = open_at(&url, "node-a");
+    let first = open("node-a");
     first.append(&chunks[0], Some(1)).unwrap();
     first.execute_raw("RENAME TABLE batches TO parked").unwrap();
     assert!(first.append(&chunks[1], Some(2)).is_err());
@@ -1013,10 +1030,10 @@ fn a_half_written_append_is_rolled_back_when_the_node_restarts() {
     drop(first);
 
     // Another node's rows are never touched by this node's recovery.
-    let other = open_at(&url, "node-b");
+    let other = open("node-b");
     assert_eq!(other.count_events(&site("demo")).unwrap(), partial);
 
-    let restarted = open_at(&url, "node-a");
+    let restarted = open("node-a");
     assert_eq!(restarted.applied_spool_seq().unwrap(), 1);
     let stored: std::collections::HashSet<u64> = restarted
         .recent_event_ids(1_000_000)
@@ -1063,6 +1080,7 @@ fn fresh_store_config() -> footfall::config::StoreConfig {
         url: fresh_url(),
         user: None,
         password: None,
+        cluster: None,
     }
 }
 
@@ -1101,17 +1119,22 @@ on_clickhouse! {
 /// A server of one test's own, which the test stops and starts again (killed on drop).
 struct OwnServer {
     dir: tempfile::TempDir,
+    host: String,
     http_port: u16,
     child: Option<std::process::Child>,
 }
 
 impl OwnServer {
     fn start() -> OwnServer {
+        OwnServer::start_on("127.0.0.1", free_port(), free_port(), "")
+    }
+
+    fn start_on(host: &str, http_port: u16, tcp_port: u16, extra: &str) -> OwnServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let http_port = free_port();
-        write_config(dir.path(), http_port, free_port());
+        write_config_on(dir.path(), host, http_port, tcp_port, extra);
         let mut s = OwnServer {
             dir,
+            host: host.to_owned(),
             http_port,
             child: None,
         };
@@ -1132,7 +1155,7 @@ impl OwnServer {
             .expect("start clickhouse-server");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !ping(self.http_port) {
+        while !ping_on(&self.host, self.http_port) {
             assert!(Instant::now() < deadline, "clickhouse-server did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -1147,7 +1170,7 @@ impl OwnServer {
     }
 
     fn url(&self) -> String {
-        format!("clickhouse://127.0.0.1:{}/footfall", self.http_port)
+        format!("clickhouse://{}:{}/footfall", self.host, self.http_port)
     }
 }
 
@@ -1171,6 +1194,7 @@ async fn acknowledged_events_survive_a_clickhouse_outage() {
                 url: url.clone(),
                 user: None,
                 password: None,
+                cluster: None,
             }
         },
         Default::default(),
@@ -1238,4 +1262,189 @@ async fn acknowledged_events_survive_a_clickhouse_outage() {
     );
     app.shutdown().await;
     drop(server);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cluster mode: two shards
+
+/// A port free on both 127.0.0.1 and 127.0.0.2 (the two shards listen on one port each).
+fn port_free_on_both() -> u16 {
+    for _ in 0..50 {
+        let port = free_port();
+        if std::net::TcpListener::bind(("127.0.0.2", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no port free on both 127.0.0.1 and 127.0.0.2");
+}
+
+fn open_cluster(url: &str, node: &str) -> ClickHouseStore {
+    let mut options = ClickHouseOptions::new(url, None, None, node.into()).expect("url");
+    options.cluster = Some("footfall_test".into());
+    ClickHouseStore::open(&options).expect("the cluster store opens")
+}
+
+/// `--clickhouse-cluster`: two servers as two shards of one `remote_servers` cluster. Rows
+/// spread over both shards through `Distributed` tables, two footfall nodes entering through
+/// different shards see the same data, and every report gives DuckDB's figures.
+#[test]
+fn a_two_shard_cluster_gives_the_same_figures_as_duckdb() {
+    // One HTTP port (footfall reaches every shard on its URL's port), but distinct native
+    // ports: ClickHouse takes a replica for itself when its address is local and the port is
+    // its own, and all of 127.0.0.0/8 is local.
+    let (http, tcp_a, tcp_b) = (port_free_on_both(), free_port(), port_free_on_both());
+    let remote = format!(
+        "<remote_servers><footfall_test>\
+         <shard><replica><host>127.0.0.1</host><port>{tcp_a}</port></replica></shard>\
+         <shard><replica><host>127.0.0.2</host><port>{tcp_b}</port></replica></shard>\
+         </footfall_test></remote_servers>"
+    );
+    let a = OwnServer::start_on("127.0.0.1", http, tcp_a, &remote);
+    let b = OwnServer::start_on("127.0.0.2", http, tcp_b, &remote);
+    let node_a = open_cluster(&a.url(), "node-a");
+    let node_b = open_cluster(&b.url(), "node-b");
+    let (duck, _dir) = fresh_duckdb();
+    seed(&[&duck, &node_a], 5_000, 4);
+
+    // Each shard holds part of the events (sessions are kept whole on one shard).
+    let local = |server: &OwnServer| {
+        let plain = open_at(&server.url(), "inspect");
+        let n: u64 = plain.query_raw("SELECT count() FROM events_local").unwrap()[0]
+            .parse()
+            .unwrap();
+        let split: u64 = plain
+            .query_raw(
+                "SELECT count() FROM (SELECT session_id FROM events_local GROUP BY session_id) \
+                 WHERE session_id NOT IN (SELECT session_id FROM session_parts_local)",
+            )
+            .unwrap()[0]
+            .parse()
+            .unwrap();
+        assert_eq!(split, 0, "a session's rows are on one shard");
+        n
+    };
+    let (on_a, on_b) = (local(&a), local(&b));
+    assert!(on_a > 0 && on_b > 0, "{on_a} + {on_b}");
+    assert_eq!(on_a + on_b, duck.count_events(&site("demo")).unwrap());
+
+    let range = TimeRange::new(NOW - 3 * 86_400_000, NOW).unwrap();
+    let mut sets = filter_sets(&duck, range);
+    sets.truncate(12);
+    for (node, ch) in [("a", &node_a), ("b", &node_b)] {
+        for filters in &sets {
+            let overview = OverviewPlan {
+                site: site("demo"),
+                range,
+                filters: filters.clone(),
+                granularity: Granularity::Day,
+                zone: Zone::parse("Europe/Berlin").unwrap(),
+                top: 5,
+            };
+            same(
+                &format!("cluster {node} overview {filters:?}"),
+                &duck.overview(&overview).unwrap(),
+                &ch.overview(&overview).unwrap(),
+            );
+            let sessions = SessionListPlan {
+                site: site("demo"),
+                range,
+                filters: filters.clone(),
+                sort: SessionSort::LongestFirst,
+                limit: 10,
+                offset: 3,
+            };
+            same(
+                &format!("cluster {node} sessions {filters:?}"),
+                &duck.sessions(&sessions).unwrap(),
+                &ch.sessions(&sessions).unwrap(),
+            );
+            let ecommerce = footfall::query::ecommerce::EcommercePlan {
+                site: site("demo"),
+                range,
+                filters: filters.clone(),
+                product_limit: 5,
+                granularity: Granularity::Day,
+                zone: Zone::default(),
+            };
+            same(
+                &format!("cluster {node} ecommerce {filters:?}"),
+                &duck.ecommerce(&ecommerce).unwrap(),
+                &ch.ecommerce(&ecommerce).unwrap(),
+            );
+            let pages = footfall::query::pages::PagesPlan {
+                site: site("demo"),
+                range,
+                filters: filters.clone(),
+                sort: footfall::query::pages::PageSort::Time,
+                limit: 10,
+                offset: 0,
+            };
+            same(
+                &format!("cluster {node} pages {filters:?}"),
+                &duck.pages(&pages).unwrap(),
+                &ch.pages(&pages).unwrap(),
+            );
+            let engagement = footfall::query::engagement::EngagementPlan {
+                site: site("demo"),
+                range,
+                filters: filters.clone(),
+                by: Default::default(),
+                sort: Default::default(),
+                search: None,
+                limit: 10,
+                offset: 0,
+                zone: Zone::default(),
+            };
+            same(
+                &format!("cluster {node} engagement {filters:?}"),
+                &duck.engagement(&engagement).unwrap(),
+                &ch.engagement(&engagement).unwrap(),
+            );
+            let live = LivePlan {
+                site: site("demo"),
+                now_ms: NOW - 3_600_000,
+                filters: filters.clone(),
+                events: 20,
+            };
+            same(
+                &format!("cluster {node} live {filters:?}"),
+                &duck.live(&live).unwrap(),
+                &ch.live(&live).unwrap(),
+            );
+        }
+    }
+    let some = duck
+        .sessions(&SessionListPlan {
+            site: site("demo"),
+            range,
+            filters: Filters::default(),
+            sort: SessionSort::MostEventsFirst,
+            limit: 5,
+            offset: 0,
+        })
+        .unwrap();
+    for s in &some.sessions {
+        let plan = SessionDetailPlan {
+            site: site("demo"),
+            session: SessionId::parse_hex(&s.session_id).unwrap(),
+        };
+        same(
+            "cluster session detail",
+            &duck.session_detail(&plan).unwrap(),
+            &node_b.session_detail(&plan).unwrap(),
+        );
+    }
+
+    // Metadata written through one node is read through the other; spool positions are per
+    // node; a second database passes the store checks on the cluster.
+    conformance_metadata(&node_a);
+    assert_eq!(node_b.sites().unwrap(), node_a.sites().unwrap());
+    assert_eq!(node_b.users().unwrap(), node_a.users().unwrap());
+    assert_eq!(node_b.applied_spool_seq().unwrap(), 0);
+    assert!(node_a.applied_spool_seq().unwrap() > 0);
+    let other = open_cluster(&a.url().replace("/footfall", "/footfall_checks"), "node-c");
+    conformance_append_and_positions(&other);
+    // A half-written append is deleted from every shard when its node restarts.
+    let url = a.url().replace("/footfall", "/footfall_rollback");
+    check_half_written_rollback(&|node| open_cluster(&url, node));
 }

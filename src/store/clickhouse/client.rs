@@ -260,7 +260,15 @@ pub struct Client {
     agent: ureq::Agent,
     endpoint: Endpoint,
     auth: Option<String>,
+    /// Extra settings of every request (cluster mode).
+    settings: &'static str,
 }
+
+/// Settings for a cluster: subqueries over `Distributed` tables inside queries over them run
+/// once and are sent to the shards (`GLOBAL IN`/`GLOBAL JOIN`), and an insert into a
+/// `Distributed` table answers only once every shard has its rows (so idempotency checks and
+/// reports see them).
+pub const CLUSTER_SETTINGS: &str = "&distributed_product_mode=global&insert_distributed_sync=1";
 
 /// Settings sent with every request: 64-bit integers as JSON numbers (an old setting current
 /// ClickHouse still accepts; [`Cell`] reads quoted ones too).
@@ -270,7 +278,7 @@ const READ_SETTINGS: &str = "output_format_json_quote_64bit_integers=0";
 const MAX_ANSWER_BYTES: u64 = 256 << 20;
 
 impl Client {
-    pub fn new(endpoint: Endpoint, timeout: Duration) -> Client {
+    pub fn new(endpoint: Endpoint, timeout: Duration, settings: &'static str) -> Client {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .timeout_connect(Some(Duration::from_secs(5).min(timeout)))
@@ -287,6 +295,7 @@ impl Client {
             agent: config.into(),
             endpoint,
             auth,
+            settings,
         }
     }
 
@@ -295,7 +304,7 @@ impl Client {
     }
 
     fn url(&self, query: Option<&str>, with_database: bool) -> String {
-        let mut url = format!("{}?{READ_SETTINGS}", self.endpoint.base);
+        let mut url = format!("{}?{READ_SETTINGS}{}", self.endpoint.base, self.settings);
         if with_database {
             url.push_str("&database=");
             url.push_str(&self.endpoint.database);

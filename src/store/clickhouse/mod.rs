@@ -45,6 +45,8 @@ pub struct ClickHouseOptions {
     pub node: String,
     /// Per request; an insert that takes longer has an unknown outcome.
     pub timeout: Duration,
+    /// Shard over this cluster of ClickHouse's `remote_servers` (see `schema.rs`).
+    pub cluster: Option<String>,
 }
 
 impl ClickHouseOptions {
@@ -62,12 +64,15 @@ impl ClickHouseOptions {
             endpoint,
             node,
             timeout: Duration::from_secs(60),
+            cluster: None,
         })
     }
 }
 
 pub struct ClickHouseStore {
     client: Client,
+    /// In cluster mode, every shard's server (DDL and deletes go to each); else empty.
+    shards: Vec<Client>,
     node: String,
     /// This node's recorded spool position: the next spool append starts after it.
     applied: Mutex<u64>,
@@ -84,14 +89,27 @@ const ROLLBACK_WAIT: Duration = Duration::from_secs(300);
 impl ClickHouseStore {
     /// Connects, creates the database if needed and brings its schema up to date.
     pub fn open(options: &ClickHouseOptions) -> StoreResult<ClickHouseStore> {
-        let client = Client::new(options.endpoint.clone(), options.timeout);
+        let settings = match options.cluster {
+            Some(_) => client::CLUSTER_SETTINGS,
+            None => "",
+        };
+        let client = Client::new(options.endpoint.clone(), options.timeout, settings);
         client.execute_server(&format!(
             "CREATE DATABASE IF NOT EXISTS {}",
             options.endpoint.database
         ))?;
-        migrate(&client)?;
+        let shards = match &options.cluster {
+            Some(cluster) => shards(&client, cluster, options)?,
+            None => Vec::new(),
+        };
+        let cluster = options
+            .cluster
+            .as_deref()
+            .map(|c| (c, options.endpoint.database.as_str()));
+        migrate(&client, &shards, cluster)?;
         let store = ClickHouseStore {
             client,
+            shards,
             node: options.node.clone(),
             applied: Mutex::new(0),
             suspect: Mutex::new(None),
@@ -135,8 +153,15 @@ impl ClickHouseStore {
             {
                 found = true;
                 tracing::warn!(table, chunk = id, "deleting rows of an unrecorded append");
-                self.client
-                    .execute(&format!("ALTER TABLE {table} DELETE WHERE chunk = {id}"))?;
+                if self.shards.is_empty() {
+                    self.client
+                        .execute(&format!("ALTER TABLE {table} DELETE WHERE chunk = {id}"))?;
+                }
+                for shard in &self.shards {
+                    shard.execute(&format!(
+                        "ALTER TABLE {table}_local DELETE WHERE chunk = {id}"
+                    ))?;
+                }
             }
         }
         if !found {
@@ -144,8 +169,25 @@ impl ClickHouseStore {
         }
         let database = quote(&self.client.endpoint().database);
         let deadline = std::time::Instant::now() + ROLLBACK_WAIT;
+        let servers: Vec<&Client> = if self.shards.is_empty() {
+            vec![&self.client]
+        } else {
+            self.shards.iter().collect()
+        };
+        for server in servers {
+            self.wait_for_mutations(server, &database, deadline)?;
+        }
+        Ok(())
+    }
+
+    fn wait_for_mutations(
+        &self,
+        server: &Client,
+        database: &str,
+        deadline: std::time::Instant,
+    ) -> StoreResult<()> {
         loop {
-            let rows = self.client.query(&format!(
+            let rows = server.query(&format!(
                 "SELECT count() FROM system.mutations WHERE database = {database} AND is_done = 0"
             ))?;
             let pending = match rows.0.first() {
@@ -182,31 +224,106 @@ impl ClickHouseStore {
     }
 }
 
-fn migrate(c: &Client) -> StoreResult<()> {
+/// The servers of a cluster's shards, from the entry server's `system.clusters`; each is
+/// reached over HTTP on the entry URL's port.
+fn shards(entry: &Client, cluster: &str, options: &ClickHouseOptions) -> StoreResult<Vec<Client>> {
+    let rows = entry.query(&format!(
+        "SELECT DISTINCT host_address FROM system.clusters WHERE cluster = {} ORDER BY host_address",
+        quote(cluster)
+    ))?;
+    let hosts = rows
+        .0
+        .iter()
+        .map(|r| r.at(0).and_then(|c| c.string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    if hosts.is_empty() {
+        return Err(StoreError::Internal(format!(
+            "the ClickHouse cluster {cluster:?} is not in the remote_servers of {}",
+            options.endpoint.base
+        )));
+    }
+    let port = options
+        .endpoint
+        .base
+        .trim_end_matches('/')
+        .rsplit_once(':')
+        .map(|(_, p)| p.to_owned())
+        .unwrap_or_else(|| "8123".into());
+    Ok(hosts
+        .into_iter()
+        .map(|host| {
+            let host = if host.contains(':') {
+                format!("[{host}]")
+            } else {
+                host
+            };
+            let endpoint = Endpoint {
+                base: format!("http://{host}:{port}/"),
+                ..options.endpoint.clone()
+            };
+            Client::new(endpoint, options.timeout, client::CLUSTER_SETTINGS)
+        })
+        .collect())
+}
+
+/// The schema version a server has recorded.
+fn schema_version(c: &Client) -> StoreResult<u64> {
+    c.execute_server(&format!(
+        "CREATE DATABASE IF NOT EXISTS {}",
+        c.endpoint().database
+    ))?;
     c.execute(schema::MIGRATIONS_TABLE)?;
     let rows = c.query("SELECT max(version) FROM schema_migrations")?;
     let current = match rows.0.first() {
         Some(r) => r.at(0)?.u64()?,
         None => 0,
     };
-    let migrations = schema::migrations();
-    let known = migrations.len() as u64;
-    if current > known {
+    if current > schema::VERSION {
         return Err(StoreError::Internal(format!(
-            "the ClickHouse database has schema version {current}, newer than this footfall \
-             knows ({known}); upgrade footfall"
+            "the ClickHouse database at {} has schema version {current}, newer than this \
+             footfall knows ({}); upgrade footfall",
+            c.endpoint().base,
+            schema::VERSION
         )));
     }
-    for (i, statements) in migrations.iter().enumerate().skip(current as usize) {
-        for sql in statements {
-            c.execute(sql)?;
+    Ok(current)
+}
+
+/// Brings every server up to date: the tables on each (local and `Distributed` ones in a
+/// cluster), then the first rows once, then each server's version.
+fn migrate(entry: &Client, shards: &[Client], cluster: Option<(&str, &str)>) -> StoreResult<()> {
+    let servers: Vec<&Client> = if shards.is_empty() {
+        vec![entry]
+    } else {
+        let mut all: Vec<&Client> = shards.iter().collect();
+        if !shards.iter().any(|s| s.endpoint() == entry.endpoint()) {
+            all.push(entry);
         }
-        let version = i + 1;
-        c.execute(&format!(
-            "INSERT INTO schema_migrations (version) VALUES ({version})"
-        ))?;
-        tracing::info!(version, "applied ClickHouse schema migration");
+        all
+    };
+    let mut behind = Vec::new();
+    for server in servers {
+        if schema_version(server)? < schema::VERSION {
+            for sql in schema::create_tables(cluster) {
+                server.execute(&sql)?;
+            }
+            behind.push(server);
+        }
     }
+    if behind.is_empty() {
+        return Ok(());
+    }
+    entry.execute(schema::SEED_ROWS)?;
+    for server in behind {
+        server.execute(&format!(
+            "INSERT INTO schema_migrations (version) VALUES ({})",
+            schema::VERSION
+        ))?;
+    }
+    tracing::info!(
+        version = schema::VERSION,
+        "applied ClickHouse schema migrations"
+    );
     Ok(())
 }
 
