@@ -150,7 +150,8 @@ pub fn tables() -> Vec<Table> {
 }
 
 /// The statements that create the tables on one server: the tables themselves, or, in a
-/// cluster, each as `NAME_local` plus a `Distributed` table `NAME` over every shard's.
+/// cluster (name, database: validated by the config and the URL parser), each as
+/// `NAME_local` plus a `Distributed` table `NAME` over every shard's.
 pub fn create_tables(cluster: Option<(&str, &str)>) -> Vec<String> {
     let mut out = Vec::new();
     for t in tables() {
@@ -169,6 +170,8 @@ pub fn create_tables(cluster: Option<(&str, &str)>) -> Vec<String> {
                      Distributed({cluster}, {database}, {name}_local, {key})",
                     name = t.name,
                     key = t.shard_key,
+                    // A string literal: cluster names may hold '-'.
+                    cluster = super::client::quote(cluster),
                 ));
             }
         }
