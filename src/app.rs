@@ -15,7 +15,7 @@ use anyhow::Context;
 use fs4::fs_std::FileExt;
 
 use crate::auth;
-use crate::config::Config;
+use crate::config::{Config, StoreConfig};
 use crate::enrich::Enricher;
 use crate::ingest::identity::IdentityResolver;
 use crate::ingest::spool::{Spool, SpoolOptions};
@@ -26,6 +26,7 @@ use crate::model::{Role, User};
 use crate::ratelimit::KeyedLimit;
 use crate::sites::SiteRegistry;
 use crate::store::Store;
+use crate::store::clickhouse::{ClickHouseOptions, ClickHouseStore};
 use crate::store::duckdb::{DuckDbOptions, DuckDbStore};
 use crate::web::{self, AppState};
 
@@ -70,16 +71,62 @@ impl DataDir {
         }
     }
 
-    /// Opens the embedded store in this directory.
-    pub fn open_store(&self, memory_limit: &str) -> anyhow::Result<Arc<DuckDbStore>> {
-        let options = DuckDbOptions {
-            memory_limit: memory_limit.to_owned(),
-            ..DuckDbOptions::default()
-        };
-        let store = DuckDbStore::open(&self.path.join("db"), &options)
-            .with_context(|| format!("opening the database in {}", self.path.display()))?;
-        Ok(Arc::new(store))
+    /// Opens the configured store: the embedded one in this directory, or ClickHouse (with
+    /// this directory's node id, under which this node's spool position is recorded).
+    pub fn open_store(&self, config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+        match &config.store {
+            StoreConfig::DuckDb => {
+                let options = DuckDbOptions {
+                    memory_limit: config.memory_limit.clone(),
+                    ..DuckDbOptions::default()
+                };
+                let store = DuckDbStore::open(&self.path.join("db"), &options)
+                    .with_context(|| format!("opening the database in {}", self.path.display()))?;
+                Ok(Arc::new(store))
+            }
+            StoreConfig::ClickHouse { .. } => open_clickhouse(config, &self.node_id()?),
+        }
     }
+
+    /// This data directory's node id (created on first use): names the spool whose position
+    /// a shared store records.
+    pub fn node_id(&self) -> anyhow::Result<String> {
+        let path = self.path.join("node-id");
+        match std::fs::read_to_string(&path) {
+            Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
+            Ok(_) => write_node_id(&path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => write_node_id(&path),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+}
+
+/// Opens the configured ClickHouse store as `node` (the name its spool position is recorded
+/// under). Admin commands use it without a data directory: they write no spool.
+pub fn open_clickhouse(config: &Config, node: &str) -> anyhow::Result<Arc<dyn Store>> {
+    let StoreConfig::ClickHouse {
+        url,
+        user,
+        password,
+        cluster,
+    } = &config.store
+    else {
+        anyhow::bail!("the configured store is not ClickHouse");
+    };
+    let mut options = ClickHouseOptions::new(url, user.clone(), password.clone(), node.to_owned())?;
+    options.cluster = cluster.clone();
+    let store = ClickHouseStore::open(&options)
+        .with_context(|| format!("opening the ClickHouse store at {url}"))?;
+    tracing::info!(%url, %node, "using the ClickHouse store");
+    Ok(Arc::new(store))
+}
+
+fn write_node_id(path: &Path) -> anyhow::Result<String> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, &id).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(id)
 }
 
 /// Knobs tests and benchmarks turn; production uses the defaults.
@@ -94,7 +141,7 @@ pub struct App {
     stop: Arc<AtomicBool>,
     writer: Option<JoinHandle<()>>,
     committer: Option<JoinHandle<()>>,
-    store: Arc<DuckDbStore>,
+    store: Arc<dyn Store>,
     _dir: DataDir,
 }
 
@@ -146,8 +193,8 @@ impl App {
         let config = Arc::new(config);
         let dir = DataDir::lock(&config.data_dir)?;
         let (dir, store) = {
-            let memory = config.memory_limit.clone();
-            tokio::task::spawn_blocking(move || dir.open_store(&memory).map(|s| (dir, s))).await??
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || dir.open_store(&config).map(|s| (dir, s))).await??
         };
         let dyn_store: Arc<dyn Store> = store.clone();
 

@@ -1,5 +1,5 @@
-//! The command line: `serve` (default), and admin commands that work on a stopped server's
-//! data directory (`site`, `user`, `token`, `seed`).
+//! The command line: `serve` (default), and admin commands (`site`, `user`, `token`, `seed`)
+//! that work on a stopped server's data directory, or on a shared ClickHouse store directly.
 
 use std::io::{BufRead, IsTerminal};
 use std::time::Instant;
@@ -7,9 +7,9 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
-use crate::app::{App, DataDir, Tuning, ensure_first_admin};
+use crate::app::{App, DataDir, Tuning, ensure_first_admin, open_clickhouse};
 use crate::auth;
-use crate::config::{Config, GlobalArgs, ServeArgs};
+use crate::config::{Config, GlobalArgs, ServeArgs, StoreConfig};
 use crate::model::site::normalise_domain;
 use crate::model::{ApiToken, IpMode, Role, Site, SiteId, SiteSettings, User, valid_email};
 use crate::seed::{self, SeedOptions};
@@ -156,8 +156,16 @@ async fn shutdown_signal() {
 
 fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
     let config = Config::resolve(global, &ServeArgs::default())?;
-    let dir = DataDir::lock(&config.data_dir)?;
-    let store = dir.open_store(&config.memory_limit)?;
+    // The embedded store lives in the data directory, which one process holds at a time; a
+    // shared ClickHouse store is changed directly, while servers run.
+    let (_dir, store) = match &config.store {
+        StoreConfig::DuckDb => {
+            let dir = DataDir::lock(&config.data_dir)?;
+            let store = dir.open_store(&config)?;
+            (Some(dir), store)
+        }
+        StoreConfig::ClickHouse { .. } => (None, open_clickhouse(&config, "admin")?),
+    };
     let store: &dyn Store = store.as_ref();
     match command {
         Command::Serve(_) => bail!("`serve` is not an admin command"),

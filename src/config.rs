@@ -32,6 +32,102 @@ pub struct GlobalArgs {
     /// Optional TOML configuration file.
     #[arg(long, global = true, env = "FOOTFALL_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Where events and metadata live: `duckdb` (embedded, in the data directory; the
+    /// default) or `clickhouse://HOST:PORT/DATABASE` (ClickHouse's HTTP interface).
+    #[arg(long, global = true, env = "FOOTFALL_STORE")]
+    pub store: Option<String>,
+    /// ClickHouse user (default: ClickHouse's `default`).
+    #[arg(long, global = true, env = "FOOTFALL_CLICKHOUSE_USER")]
+    pub clickhouse_user: Option<String>,
+    /// ClickHouse password.
+    #[arg(
+        long,
+        global = true,
+        env = "FOOTFALL_CLICKHOUSE_PASSWORD",
+        hide_env_values = true
+    )]
+    pub clickhouse_password: Option<String>,
+    /// A cluster of ClickHouse's `remote_servers`: data is sharded over its shards through
+    /// `Distributed` tables (every shard's HTTP interface on the URL's port).
+    #[arg(long, global = true, env = "FOOTFALL_CLICKHOUSE_CLUSTER")]
+    pub clickhouse_cluster: Option<String>,
+}
+
+/// Which store holds the data.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// The embedded DuckDB file in the data directory.
+    #[default]
+    DuckDb,
+    /// A ClickHouse database over HTTP.
+    ClickHouse {
+        url: String,
+        user: Option<String>,
+        password: Option<String>,
+        /// Shard over this cluster of `remote_servers` (None: one server).
+        cluster: Option<String>,
+    },
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreConfig::DuckDb => f.write_str("DuckDb"),
+            StoreConfig::ClickHouse {
+                url,
+                user,
+                password,
+                cluster,
+            } => f
+                .debug_struct("ClickHouse")
+                .field("url", url)
+                .field("user", user)
+                .field("password", &password.as_ref().map(|_| "***"))
+                .field("cluster", cluster)
+                .finish(),
+        }
+    }
+}
+
+impl StoreConfig {
+    fn parse(
+        store: &str,
+        user: Option<String>,
+        password: Option<String>,
+        cluster: Option<String>,
+    ) -> Result<StoreConfig, ConfigError> {
+        if store == "duckdb" {
+            if cluster.is_some() {
+                return Err(ConfigError::Invalid {
+                    key: "clickhouse_cluster",
+                    message: "needs a clickhouse:// store".into(),
+                });
+            }
+            return Ok(StoreConfig::DuckDb);
+        }
+        if let Some(name) = &cluster
+            && (name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        {
+            return Err(ConfigError::Invalid {
+                key: "clickhouse_cluster",
+                message: format!("{name:?} is not a cluster name (letters, digits, '_', '-')"),
+            });
+        }
+        crate::store::clickhouse::Endpoint::parse(store).map_err(|e| ConfigError::Invalid {
+            key: "store",
+            message: format!("{e} (or `duckdb`)"),
+        })?;
+        Ok(StoreConfig::ClickHouse {
+            url: store.to_owned(),
+            user,
+            password,
+            cluster,
+        })
+    }
 }
 
 /// Flags of `footfall serve`.
@@ -72,6 +168,10 @@ struct FileConfig {
     rate_limit_per_site: Option<u32>,
     spool_max_mb: Option<u64>,
     memory_limit: Option<String>,
+    store: Option<String>,
+    clickhouse_user: Option<String>,
+    clickhouse_password: Option<String>,
+    clickhouse_cluster: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +185,7 @@ pub struct Config {
     pub memory_limit: String,
     /// Serve the benchmark baseline endpoint `POST /bench/null`.
     pub bench_endpoint: bool,
+    pub store: StoreConfig,
 }
 
 impl Default for Config {
@@ -98,6 +199,7 @@ impl Default for Config {
             spool_max_bytes: 512 << 20,
             memory_limit: "1GB".into(),
             bench_endpoint: false,
+            store: StoreConfig::DuckDb,
         }
     }
 }
@@ -174,6 +276,22 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        let store = StoreConfig::parse(
+            global
+                .store
+                .as_deref()
+                .or(file.store.as_deref())
+                .unwrap_or("duckdb"),
+            global.clickhouse_user.clone().or(file.clickhouse_user),
+            global
+                .clickhouse_password
+                .clone()
+                .or(file.clickhouse_password),
+            global
+                .clickhouse_cluster
+                .clone()
+                .or(file.clickhouse_cluster),
+        )?;
         Ok(Config {
             listen,
             data_dir: global
@@ -191,6 +309,7 @@ impl Config {
                 .or(file.memory_limit)
                 .unwrap_or(d.memory_limit),
             bench_endpoint: serve.bench_endpoint,
+            store,
         })
     }
 }
@@ -210,8 +329,8 @@ mod tests {
     fn flags_beat_the_file_which_beats_defaults() {
         let (_d, path) = write("listen = \"127.0.0.1:9000\"\nrate_limit_per_ip = 7\n");
         let global = GlobalArgs {
-            data_dir: None,
             config: Some(path),
+            ..GlobalArgs::default()
         };
         let serve = ServeArgs {
             rate_limit_per_ip: Some(9),
@@ -228,8 +347,8 @@ mod tests {
         let (_d, path) = write("lisen = \"x\"\n");
         let err = Config::resolve(
             &GlobalArgs {
-                data_dir: None,
                 config: Some(path),
+                ..GlobalArgs::default()
             },
             &ServeArgs::default(),
         )
@@ -239,8 +358,8 @@ mod tests {
         let (_d, path) = write("listen = \"nope\"\n");
         let err = Config::resolve(
             &GlobalArgs {
-                data_dir: None,
                 config: Some(path),
+                ..GlobalArgs::default()
             },
             &ServeArgs::default(),
         )
@@ -250,13 +369,74 @@ mod tests {
         let (_d, path) = write("spool_max_mb = 0\n");
         let err = Config::resolve(
             &GlobalArgs {
-                data_dir: None,
                 config: Some(path),
+                ..GlobalArgs::default()
             },
             &ServeArgs::default(),
         )
         .unwrap_err()
         .to_string();
         assert!(err.contains("spool_max_mb"), "{err}");
+        let (_d, path) = write("store = \"postgres://x/db\"\n");
+        let err = Config::resolve(
+            &GlobalArgs {
+                config: Some(path),
+                ..GlobalArgs::default()
+            },
+            &ServeArgs::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`store`"), "{err}");
+    }
+
+    #[test]
+    fn the_store_is_duckdb_unless_a_clickhouse_url_is_given() {
+        let c = Config::resolve(&GlobalArgs::default(), &ServeArgs::default()).unwrap();
+        assert_eq!(c.store, StoreConfig::DuckDb);
+        let (_d, path) =
+            write("store = \"clickhouse://ch:8123/footfall\"\nclickhouse_user = \"file\"\n");
+        let global = GlobalArgs {
+            config: Some(path),
+            clickhouse_password: Some("secret".into()),
+            ..GlobalArgs::default()
+        };
+        let c = Config::resolve(&global, &ServeArgs::default()).unwrap();
+        assert_eq!(
+            c.store,
+            StoreConfig::ClickHouse {
+                url: "clickhouse://ch:8123/footfall".into(),
+                user: Some("file".into()),
+                password: Some("secret".into()),
+                cluster: None,
+            }
+        );
+        assert!(!format!("{c:?}").contains("secret"));
+        let cluster = |name: &str| {
+            Config::resolve(
+                &GlobalArgs {
+                    store: Some("clickhouse://ch/footfall".into()),
+                    clickhouse_cluster: Some(name.into()),
+                    ..GlobalArgs::default()
+                },
+                &ServeArgs::default(),
+            )
+        };
+        assert!(matches!(
+            cluster("shards_2").unwrap().store,
+            StoreConfig::ClickHouse { cluster: Some(c), .. } if c == "shards_2"
+        ));
+        let err = cluster("a,b); DROP").unwrap_err().to_string();
+        assert!(err.contains("clickhouse_cluster"), "{err}");
+        let err = Config::resolve(
+            &GlobalArgs {
+                clickhouse_cluster: Some("c".into()),
+                ..GlobalArgs::default()
+            },
+            &ServeArgs::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("needs a clickhouse:// store"), "{err}");
     }
 }

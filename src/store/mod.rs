@@ -4,6 +4,7 @@
 //! methods are synchronous: the embedded database blocks, so callers on the async runtime use
 //! `spawn_blocking` and the ingest writer runs on its own thread.
 
+pub mod clickhouse;
 pub mod duckdb;
 
 use crate::model::{ApiToken, Batch, Site, SiteId, User};
@@ -29,11 +30,15 @@ pub enum StoreError {
     /// Anything else the database reported; not worth retrying as is.
     #[error("store error: {0}")]
     Internal(String),
+    /// This store cannot answer this yet (a report not written for ClickHouse yet): said
+    /// plainly rather than answered with made-up figures.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// What footfall needs from a database. DuckDB implements it now; ClickHouse will.
+/// What footfall needs from a database: DuckDB (embedded) and ClickHouse (scale-out).
 pub trait Store: Send + Sync + 'static {
     // --- ingest ---
     /// Appends enriched batches atomically together with the spool position they came from,

@@ -153,6 +153,9 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Unavailable(_) | StoreError::Locked { .. } => ApiError::unavailable(5, &e),
             StoreError::Internal(_) => ApiError::internal(&e),
+            StoreError::Unsupported(m) => {
+                ApiError::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", m)
+            }
         }
     }
 }
@@ -160,5 +163,22 @@ impl From<StoreError> for ApiError {
 impl From<PlanError> for ApiError {
     fn from(e: PlanError) -> ApiError {
         ApiError::bad_request("invalid_query", e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store that cannot answer something yet says so with 501 and names it; it never
+    /// answers with made-up figures or an opaque 500.
+    #[test]
+    fn unsupported_store_operations_are_501_with_the_reason() {
+        let e = ApiError::from(StoreError::Unsupported(
+            "the x report is not available on ClickHouse yet".into(),
+        ));
+        assert_eq!(e.status, StatusCode::NOT_IMPLEMENTED);
+        assert_eq!(e.code, "not_implemented");
+        assert!(e.message.contains("ClickHouse"));
     }
 }

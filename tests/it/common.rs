@@ -8,6 +8,12 @@ use footfall::config::Config;
 use footfall::model::ApiToken;
 use serde_json::Value;
 
+tokio::task_local! {
+    /// When set, apps spawned in the task use the store this makes (each call a fresh one)
+    /// instead of the embedded DuckDB: how `clickhouse.rs` runs the fixture tests on ClickHouse.
+    pub static STORE: fn() -> footfall::config::StoreConfig;
+}
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -28,6 +34,9 @@ impl TestApp {
             data_dir: dir.path().to_owned(),
             ..Config::default()
         };
+        if let Ok(make) = STORE.try_with(|make| *make) {
+            config.store = make();
+        }
         configure(&mut config);
         let app = App::start(config, tuning).await.expect("app starts");
         let (secret, token_hash) = footfall::auth::new_token();

@@ -248,6 +248,11 @@ fn product(id: &str, name: &str, v: u64, c: u64, p: u64, revenue: &[(&str, i64)]
 
 #[tokio::test]
 async fn every_figure_matches_the_hand_computed_fixture() {
+    every_figure_matches_the_hand_computed_fixture_check().await;
+}
+
+/// The body of [`every_figure_matches_the_hand_computed_fixture`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn every_figure_matches_the_hand_computed_fixture_check() {
     let app = fixture().await;
     let r = report(&app, "").await;
     assert_eq!(r["sessions"], 4, "{r}");
@@ -315,6 +320,11 @@ async fn every_figure_matches_the_hand_computed_fixture() {
 
 #[tokio::test]
 async fn filters_bots_and_limit_change_the_figures() {
+    filters_bots_and_limit_change_the_figures_check().await;
+}
+
+/// The body of [`filters_bots_and_limit_change_the_figures`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn filters_bots_and_limit_change_the_figures_check() {
     let app = fixture().await;
 
     // US: sessions A and D.

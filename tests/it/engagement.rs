@@ -261,6 +261,11 @@ fn cohort(week: i64, size: u64, weeks: &[(u64, f64)]) -> Value {
 
 #[tokio::test]
 async fn every_figure_by_user_matches_the_hand_computed_fixture() {
+    every_figure_by_user_matches_the_hand_computed_fixture_check().await;
+}
+
+/// The body of [`every_figure_by_user_matches_the_hand_computed_fixture`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn every_figure_by_user_matches_the_hand_computed_fixture_check() {
     let (app, t) = fixture().await;
     let r = report(&app, &t, "").await;
     assert_eq!(r["by"], "user", "{r}");
@@ -334,6 +339,11 @@ async fn every_figure_by_user_matches_the_hand_computed_fixture() {
 
 #[tokio::test]
 async fn by_visitor_counts_every_visitor() {
+    by_visitor_counts_every_visitor_check().await;
+}
+
+/// The body of [`by_visitor_counts_every_visitor`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn by_visitor_counts_every_visitor_check() {
     let (app, t) = fixture().await;
     let r = report(&app, &t, "by=visitor").await;
     assert_eq!(r["by"], "visitor", "{r}");
@@ -386,6 +396,11 @@ async fn by_visitor_counts_every_visitor() {
 
 #[tokio::test]
 async fn filters_search_sorting_paging_and_errors() {
+    filters_search_sorting_paging_and_errors_check().await;
+}
+
+/// The body of [`filters_search_sorting_paging_and_errors`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn filters_search_sorting_paging_and_errors_check() {
     let (app, t) = fixture().await;
 
     // Only the session with a purchase (s2): u-1 with that session's figures.
@@ -483,6 +498,11 @@ async fn filters_search_sorting_paging_and_errors() {
 /// Monday in Asia/Tokyo (UTC+9, no daylight saving), and in the week before in UTC.
 #[tokio::test]
 async fn cohort_weeks_are_local_weeks_of_the_requested_time_zone() {
+    cohort_weeks_are_local_weeks_of_the_requested_time_zone_check().await;
+}
+
+/// The body of [`cohort_weeks_are_local_weeks_of_the_requested_time_zone`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn cohort_weeks_are_local_weeks_of_the_requested_time_zone_check() {
     let app = TestApp::spawn().await;
     let t = Times::new();
     let sunday_late = t.b - 30 * 60 * 1000; // Sunday 23:30 UTC = Monday 08:30 in Tokyo

@@ -61,6 +61,11 @@ async fn counts(app: &TestApp, query: &str) -> (u64, u64) {
 
 #[tokio::test]
 async fn every_filter_selects_the_right_sessions() {
+    every_filter_selects_the_right_sessions_check().await;
+}
+
+/// The body of [`every_filter_selects_the_right_sessions`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn every_filter_selects_the_right_sessions_check() {
     let app = fixture().await;
     let va = footfall::model::VisitorId::from_client(
         &footfall::model::SiteId::parse("demo").unwrap(),
@@ -110,6 +115,11 @@ async fn every_filter_selects_the_right_sessions() {
 
 #[tokio::test]
 async fn bad_filters_are_400s_that_name_them() {
+    bad_filters_are_400s_that_name_them_check().await;
+}
+
+/// The body of [`bad_filters_are_400s_that_name_them`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn bad_filters_are_400s_that_name_them_check() {
     let app = fixture().await;
     for (query, needle) in [
         ("signed_in=maybe", "signed_in"),

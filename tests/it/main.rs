@@ -3,6 +3,7 @@
 mod api;
 mod browser;
 mod cli;
+mod clickhouse;
 mod common;
 mod dashboard;
 mod dashboard_browser;

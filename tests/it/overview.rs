@@ -21,6 +21,11 @@ fn rows(list: &Value) -> Vec<(Value, u64, u64)> {
 
 #[tokio::test]
 async fn overview_figures_match_the_hand_computed_fixture() {
+    overview_figures_match_the_hand_computed_fixture_check().await;
+}
+
+/// The body of [`overview_figures_match_the_hand_computed_fixture`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn overview_figures_match_the_hand_computed_fixture_check() {
     let app = fixture().await;
     let (status, o) = app.get_api("/api/v1/sites/demo/overview").await;
     assert_eq!(status, 200, "{o}");
@@ -114,6 +119,11 @@ async fn overview_figures_match_the_hand_computed_fixture() {
 
 #[tokio::test]
 async fn series_and_dates_follow_the_time_zone() {
+    series_and_dates_follow_the_time_zone_check().await;
+}
+
+/// The body of [`series_and_dates_follow_the_time_zone`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn series_and_dates_follow_the_time_zone_check() {
     let app = crate::common::TestApp::spawn().await;
     let at = |s: &str| {
         chrono::DateTime::parse_from_rfc3339(s)

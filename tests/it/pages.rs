@@ -146,6 +146,11 @@ fn paths(r: &Value) -> Vec<&str> {
 
 #[tokio::test]
 async fn every_figure_matches_the_hand_computed_fixture() {
+    every_figure_matches_the_hand_computed_fixture_check().await;
+}
+
+/// The body of [`every_figure_matches_the_hand_computed_fixture`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn every_figure_matches_the_hand_computed_fixture_check() {
     let app = fixture().await;
     let r = report(&app, "").await;
     assert_eq!(r["total"], 3, "{r}");
@@ -199,6 +204,11 @@ async fn every_figure_matches_the_hand_computed_fixture() {
 
 #[tokio::test]
 async fn filters_bots_and_bad_parameters() {
+    filters_bots_and_bad_parameters_check().await;
+}
+
+/// The body of [`filters_bots_and_bad_parameters`], also run on ClickHouse (`clickhouse.rs`).
+pub(crate) async fn filters_bots_and_bad_parameters_check() {
     let app = fixture().await;
 
     // NL: session B only.

@@ -373,12 +373,18 @@ pub(super) fn ecommerce(conn: &Connection, plan: &EcommercePlan) -> StoreResult<
 
 /// Orders and revenue per currency, gathered per key (a source or a country).
 #[derive(Default)]
-struct Breakdown {
+pub(in crate::store) struct Breakdown {
     keys: BTreeMap<Option<String>, (u64, BTreeMap<String, i64>)>,
 }
 
 impl Breakdown {
-    fn add(&mut self, key: Option<String>, currency: Option<String>, orders: u64, minor: i64) {
+    pub(in crate::store) fn add(
+        &mut self,
+        key: Option<String>,
+        currency: Option<String>,
+        orders: u64,
+        minor: i64,
+    ) {
         let (n, revenue) = self.keys.entry(key).or_default();
         *n += orders;
         if let Some(c) = currency {
@@ -387,7 +393,7 @@ impl Breakdown {
     }
 
     /// Rows with most orders first, then by key (`None` last).
-    fn rows(self) -> Vec<(Option<String>, u64, Vec<Amount>)> {
+    pub(in crate::store) fn rows(self) -> Vec<(Option<String>, u64, Vec<Amount>)> {
         let mut rows: Vec<_> = self
             .keys
             .into_iter()

@@ -5,7 +5,7 @@
 //! ingest writer thread, in large appender batches) and a small pool of read connections cloned
 //! from it, so reports run while ingestion continues.
 
-mod ecommerce;
+pub(super) mod ecommerce;
 mod engagement;
 mod live;
 mod meta;
@@ -14,7 +14,9 @@ mod pages;
 mod read;
 mod schema;
 mod sql;
-mod write;
+pub(super) mod write;
+
+pub(super) use overview::buckets;
 
 use std::path::{Path, PathBuf};
 

@@ -73,7 +73,7 @@ fn local_label(g: Granularity, wall_ms: i64) -> String {
 }
 
 /// The buckets of a range: (wall-clock start, UTC start, local label), at most 10,000.
-pub(super) fn buckets(
+pub(in crate::store) fn buckets(
     g: Granularity,
     zone: crate::query::zone::Zone,
     range: crate::query::TimeRange,

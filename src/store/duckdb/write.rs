@@ -40,25 +40,25 @@ impl ToSql for Ts {
 
 /// The kind-specific columns of one event.
 #[derive(Default)]
-struct Detail<'a> {
-    name: Option<&'a str>,
-    url: Option<&'a str>,
-    title: Option<&'a str>,
-    referrer: Option<&'a str>,
-    x: Option<i32>,
-    y: Option<i32>,
-    page_y: Option<i32>,
-    depth: Option<i16>,
-    target: Option<&'a str>,
-    label: Option<&'a str>,
-    props: Option<&'a str>,
-    value_minor: Option<i64>,
-    currency: Option<&'a str>,
-    transaction_id: Option<&'a str>,
-    duration_ms: Option<i64>,
+pub(in crate::store) struct Detail<'a> {
+    pub(in crate::store) name: Option<&'a str>,
+    pub(in crate::store) url: Option<&'a str>,
+    pub(in crate::store) title: Option<&'a str>,
+    pub(in crate::store) referrer: Option<&'a str>,
+    pub(in crate::store) x: Option<i32>,
+    pub(in crate::store) y: Option<i32>,
+    pub(in crate::store) page_y: Option<i32>,
+    pub(in crate::store) depth: Option<i16>,
+    pub(in crate::store) target: Option<&'a str>,
+    pub(in crate::store) label: Option<&'a str>,
+    pub(in crate::store) props: Option<&'a str>,
+    pub(in crate::store) value_minor: Option<i64>,
+    pub(in crate::store) currency: Option<&'a str>,
+    pub(in crate::store) transaction_id: Option<&'a str>,
+    pub(in crate::store) duration_ms: Option<i64>,
 }
 
-fn detail(data: &EventData) -> Detail<'_> {
+pub(in crate::store) fn detail(data: &EventData) -> Detail<'_> {
     match data {
         EventData::Pageview {
             url,
@@ -281,7 +281,7 @@ pub(super) fn recent_event_ids(conn: &Connection, limit: usize) -> StoreResult<V
 
 /// The user an event belongs to: an identify event names the user it announces; other events
 /// carry the batch's user.
-fn user_of<'a>(b: &'a Batch, e: &'a Event) -> Option<&'a str> {
+pub(in crate::store) fn user_of<'a>(b: &'a Batch, e: &'a Event) -> Option<&'a str> {
     match &e.data {
         EventData::Identify { user_id, .. } => Some(user_id.as_str()),
         _ => b.user_id.as_deref(),
@@ -423,25 +423,25 @@ impl EventColumns {
 
 /// One append's contribution to a session: what its batches say, merged into the stored
 /// row by [`merge_sessions`].
-struct SessionPart<'a> {
-    batch: &'a Batch, // the earliest batch: visitor, bot and attributes
-    ts: i64,
-    last_ts: i64,
-    user: Option<&'a str>,
-    events: i64,
-    pageviews: i64,
-    clicks: i64,
-    engaged_ms: i64,
-    max_depth: Option<i16>,
-    entry: Option<(i64, &'a str)>,
-    exit: Option<(i64, &'a str)>,
+pub(in crate::store) struct SessionPart<'a> {
+    pub(in crate::store) batch: &'a Batch, // the earliest batch: visitor, bot and attributes
+    pub(in crate::store) ts: i64,
+    pub(in crate::store) last_ts: i64,
+    pub(in crate::store) user: Option<&'a str>,
+    pub(in crate::store) events: i64,
+    pub(in crate::store) pageviews: i64,
+    pub(in crate::store) clicks: i64,
+    pub(in crate::store) engaged_ms: i64,
+    pub(in crate::store) max_depth: Option<i16>,
+    pub(in crate::store) entry: Option<(i64, &'a str)>,
+    pub(in crate::store) exit: Option<(i64, &'a str)>,
     /// Events per kind, indexed like `EventKind::ALL`.
-    kinds: [i64; EventKind::ALL.len()],
+    pub(in crate::store) kinds: [i64; EventKind::ALL.len()],
 }
 
 /// The `sessions` count columns of the kinds without a column of their own, in table order,
 /// with the kind's index in `EventKind::ALL`.
-pub(super) const KIND_COLUMNS: [(&str, usize); 12] = [
+pub(in crate::store) const KIND_COLUMNS: [(&str, usize); 12] = [
     ("n_move", 2),
     ("n_scroll", 3),
     ("n_key", 4),
@@ -457,7 +457,7 @@ pub(super) const KIND_COLUMNS: [(&str, usize); 12] = [
 ];
 
 impl<'a> SessionPart<'a> {
-    fn of(b: &'a Batch, first_ts: i64) -> SessionPart<'a> {
+    pub(in crate::store) fn of(b: &'a Batch, first_ts: i64) -> SessionPart<'a> {
         let mut part = SessionPart {
             batch: b,
             ts: first_ts,
@@ -497,7 +497,7 @@ impl<'a> SessionPart<'a> {
         part
     }
 
-    fn absorb(&mut self, other: SessionPart<'a>) {
+    pub(in crate::store) fn absorb(&mut self, other: SessionPart<'a>) {
         if other.ts < self.ts {
             self.batch = other.batch;
             self.ts = other.ts;
