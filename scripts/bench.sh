@@ -208,14 +208,16 @@ XML
   <quotas><default></default></quotas>
 </yandex>
 XML
-  clickhouse-server --config-file="$d/config.xml" >"$d/stdout.log" 2>&1 &
+  "$CH_BIN" --config-file="$d/config.xml" >"$d/stdout.log" 2>&1 &
   CH_PID=$!
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$CH_PORT/ping" >/dev/null && return 0; sleep 0.1; done
   echo "bench.sh: clickhouse-server did not start; see $d/error.log" >&2
   exit 1
 }
 if want clickhouse; then
-  command -v clickhouse-server >/dev/null 2>&1 ||
+  # Debian puts the server in /usr/sbin, which is not on every user's PATH.
+  CH_BIN=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
+  [[ -x $CH_BIN ]] ||
     { echo "bench.sh: clickhouse-server is missing (scripts/test.sh installs it)" >&2; exit 1; }
   start_clickhouse
   trap 'kill $CH_PID 2>/dev/null || true' EXIT
