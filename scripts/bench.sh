@@ -5,7 +5,7 @@
 # the median and the spread (min-max) are reported.
 #
 #   scripts/bench.sh                       # everything (about 15 minutes with kept databases)
-#   FOOTFALL_BENCH_ONLY=ingest scripts/bench.sh   # one area: seed, ingest, reports, pages, tracker
+#   FOOTFALL_BENCH_ONLY=ingest scripts/bench.sh   # one area: seed, ingest, reports, pages, clickhouse, tracker
 #
 # Settings (environment): FOOTFALL_BENCH_DIR (kept seeded databases and the report, default
 # $HOME/.cache/footfall/bench), FOOTFALL_BENCH_RUNS (3), FOOTFALL_BENCH_SECONDS (8, per load
@@ -90,7 +90,7 @@ ingest_run() { # format script concurrency -> one line of figures
   d=$(mktemp -d)
   port=$((20000 + RANDOM % 20000))
   FOOTFALL_LOG=warn "$BIN" serve --listen "127.0.0.1:$port" --data-dir "$d" \
-    --rate-limit-per-ip 100000000 --rate-limit-per-site 100000000 --bench-endpoint \
+    --rate-limit-per-ip 100000000 --rate-limit-per-site 100000000 --bench-endpoint ${STORE:+--store "$STORE"} \
     >/dev/null 2>"$d/log" &
   pid=$!
   for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
@@ -129,6 +129,14 @@ print(" ".join(str(x) for x in [
 PY
 }
 
+summarise_ingest_rows() { # concurrency, then one ingest_run line per run -> one table row
+  local c=$1; shift
+  local rows=("$@")
+  col() { printf '%s\n' "${rows[@]}" | awk -v i="$1" '{print $i}' | stats; }
+  last() { printf '%s\n' "${rows[@]}" | tail -1 | awk -v a="$1" -v b="$2" -v c="$3" '{print $a " / " $b " / " $c}'; }
+  echo "| $c | $(col 1) | $(col 2) | $(col 3) | $(col 4) | $(col 5) | $(col 6) | $(col 7)% | $(col 8) | $(last 9 10 11) (last run) | $(col 12) / $(col 13) |"
+}
+
 if want ingest; then
   for format in native ubjs; do
     script=benches/collect.lua
@@ -141,9 +149,7 @@ if want ingest; then
     for c in $CONCURRENCY; do
       rows=()
       for _ in $(seq "$RUNS"); do rows+=("$(ingest_run "$format" "$script" "$c")"); done
-      col() { printf '%s\n' "${rows[@]}" | awk -v i="$1" '{print $i}' | stats; }
-      last() { printf '%s\n' "${rows[@]}" | tail -1 | awk -v a="$1" -v b="$2" -v c="$3" '{print $a " / " $b " / " $c}'; }
-      echo "| $c | $(col 1) | $(col 2) | $(col 3) | $(col 4) | $(col 5) | $(col 6) | $(col 7)% | $(col 8) | $(last 9 10 11) (last run) | $(col 12) / $(col 13) |"
+      summarise_ingest_rows "$c" "${rows[@]}"
     done
   done
   echo
@@ -166,6 +172,73 @@ if want pages; then
   dirs=()
   for s in $SIZES; do dirs+=("$OUT/db/$s"); done
   /usr/bin/time -f "max RSS while answering reports: %M KB" "$EX/bench-pages" "${dirs[@]}"
+fi
+
+# --- ClickHouse -------------------------------------------------------------------------------
+# One local clickhouse-server (Debian's 18.16) on loopback with its data under $OUT/clickhouse,
+# so the seeded report databases are kept between runs like the DuckDB ones. The same ingest
+# load and the same report plans as above, with `--store clickhouse://...`.
+start_clickhouse() { # -> sets CH_PORT and CH_PID
+  local d="$OUT/clickhouse"
+  mkdir -p "$d/data" "$d/tmp" "$d/user_files" "$d/format_schemas"
+  CH_PORT=$((20000 + RANDOM % 20000))
+  cat >"$d/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>$d/server.log</log><errorlog>$d/error.log</errorlog></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>$CH_PORT</http_port>
+  <tcp_port>$((CH_PORT + 1))</tcp_port>
+  <path>$d/data/</path>
+  <tmp_path>$d/tmp/</tmp_path>
+  <user_files_path>$d/user_files/</user_files_path>
+  <format_schema_path>$d/format_schemas/</format_schema_path>
+  <users_config>$d/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+</yandex>
+XML
+  cat >"$d/users.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip></networks>
+    <profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+XML
+  "$CH_BIN" --config-file="$d/config.xml" >"$d/stdout.log" 2>&1 &
+  CH_PID=$!
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$CH_PORT/ping" >/dev/null && return 0; sleep 0.1; done
+  echo "bench.sh: clickhouse-server did not start; see $d/error.log" >&2
+  exit 1
+}
+if want clickhouse; then
+  # Debian puts the server in /usr/sbin, which is not on every user's PATH.
+  CH_BIN=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
+  [[ -x $CH_BIN ]] ||
+    { echo "bench.sh: clickhouse-server is missing (scripts/test.sh installs it)" >&2; exit 1; }
+  start_clickhouse
+  trap 'kill $CH_PID 2>/dev/null || true' EXIT
+  echo
+  echo "## ClickHouse: ingest (native, durable acknowledgement, a fresh database per run)"
+  echo
+  echo "| connections | events/s | batches/s | p50 ms | p99 ms | CPU s per 1M events (footfall only) | baseline req/s | ingest / (baseline x 40) | non-2xx | accepted / stored / duplicates dropped | RSS idle / peak MB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  for c in $CONCURRENCY; do
+    rows=()
+    for _ in $(seq "$RUNS"); do
+      rows+=("$(STORE="clickhouse://127.0.0.1:$CH_PORT/ingest_$RANDOM$RANDOM" ingest_run native benches/collect.lua "$c")")
+    done
+    summarise_ingest_rows "$c" "${rows[@]}"
+  done
+  echo
+  echo "## ClickHouse: reports over footfall seed data (store time, ms; databases kept in $OUT/clickhouse)"
+  # shellcheck disable=SC2086
+  "$EX/bench-reports" --store "clickhouse://127.0.0.1:$CH_PORT/bench" $SIZES
+  kill "$CH_PID"; wait "$CH_PID" 2>/dev/null || true
+  trap - EXIT
 fi
 
 # --- tracker ----------------------------------------------------------------------------------
