@@ -4,6 +4,7 @@
 //! methods are synchronous: the embedded database blocks, so callers on the async runtime use
 //! `spawn_blocking` and the ingest writer runs on its own thread.
 
+mod assemble;
 pub mod clickhouse;
 pub mod duckdb;
 

@@ -12,11 +12,10 @@ use super::client::{Client, ClientError, RowExt, quote};
 use super::sql::{events_where, local_ts, sessions_starting_in};
 use crate::query::Amount;
 use crate::query::ecommerce::{
-    CountryRevenue, Ecommerce, EcommercePlan, EcommercePoint, Funnel, ProductRow, SourceRevenue,
-    average_order_value, rate,
+    Ecommerce, EcommercePlan, Funnel, ProductRow, average_order_value, rate,
 };
 use crate::store::StoreResult;
-use crate::store::duckdb::ecommerce::Breakdown;
+use crate::store::assemble::{Breakdown, ecommerce_series};
 
 /// The orders among the filtered events: (session_id, eid, ts_ms, currency, value_minor).
 fn orders(filter: &str) -> String {
@@ -191,24 +190,8 @@ pub(super) fn ecommerce(c: &Client, plan: &EcommercePlan) -> StoreResult<Ecommer
         by_source.add(source, currency.clone(), orders, minor);
         by_country.add(country, currency, orders, minor);
     }
-    out.revenue_by_source = by_source
-        .rows()
-        .into_iter()
-        .map(|(source, orders, revenue)| SourceRevenue {
-            source,
-            orders,
-            revenue,
-        })
-        .collect();
-    out.revenue_by_country = by_country
-        .rows()
-        .into_iter()
-        .map(|(country, orders, revenue)| CountryRevenue {
-            country,
-            orders,
-            revenue,
-        })
-        .collect();
+    out.revenue_by_source = by_source.by_source();
+    out.revenue_by_country = by_country.by_country();
 
     let rows = c.query(&format!(
         "SELECT {} AS bucket, currency, count(), sum(value_minor)
@@ -226,18 +209,7 @@ pub(super) fn ecommerce(c: &Client, plan: &EcommercePlan) -> StoreResult<Ecommer
             });
         }
     }
-    out.series = crate::store::duckdb::buckets(plan.granularity, plan.zone, plan.range)
-        .into_iter()
-        .map(|(wall, start_ms, local)| {
-            let (orders, revenue) = per_bucket.remove(&wall).unwrap_or_default();
-            EcommercePoint {
-                start_ms,
-                local,
-                orders,
-                revenue,
-            }
-        })
-        .collect();
+    out.series = ecommerce_series(per_bucket, plan.granularity, plan.zone, plan.range);
 
     out.top_products = products(c, plan, &filter, &orders)?;
     Ok(out)

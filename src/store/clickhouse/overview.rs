@@ -105,23 +105,12 @@ fn series(c: &Client, plan: &OverviewPlan, filter: &str) -> StoreResult<Vec<Seri
             },
         );
     }
-    let mut out = Vec::new();
-    for (wall, start_ms, local) in
-        crate::store::duckdb::buckets(plan.granularity, plan.zone, plan.range)
-    {
-        let mut point = found.remove(&wall).unwrap_or(SeriesPoint {
-            start_ms: 0,
-            local: String::new(),
-            visitors: 0,
-            sessions: 0,
-            pageviews: 0,
-            events: 0,
-        });
-        point.start_ms = start_ms;
-        point.local = local;
-        out.push(point);
-    }
-    Ok(out)
+    Ok(crate::store::assemble::overview_series(
+        found,
+        plan.granularity,
+        plan.zone,
+        plan.range,
+    ))
 }
 
 /// Top lists over sessions: (list name, expression over the merged sessions).

@@ -17,10 +17,10 @@ use super::map_err;
 use super::sql::{Params, events_where, local_ts};
 use crate::query::Amount;
 use crate::query::ecommerce::{
-    CountryRevenue, Ecommerce, EcommercePlan, EcommercePoint, Funnel, ProductRow, SourceRevenue,
-    average_order_value, rate,
+    Ecommerce, EcommercePlan, Funnel, ProductRow, average_order_value, rate,
 };
 use crate::store::StoreResult;
+use crate::store::assemble::{Breakdown, ecommerce_series};
 
 /// The first purchase event of each transaction in the filtered events: the orders.
 const ORDERS: &str = "
@@ -286,24 +286,8 @@ pub(super) fn ecommerce(conn: &Connection, plan: &EcommercePlan) -> StoreResult<
         target.add(key, currency, count(orders), minor);
     }
     drop(stmt);
-    out.revenue_by_source = by_source
-        .rows()
-        .into_iter()
-        .map(|(source, orders, revenue)| SourceRevenue {
-            source,
-            orders,
-            revenue,
-        })
-        .collect();
-    out.revenue_by_country = by_country
-        .rows()
-        .into_iter()
-        .map(|(country, orders, revenue)| CountryRevenue {
-            country,
-            orders,
-            revenue,
-        })
-        .collect();
+    out.revenue_by_source = by_source.by_source();
+    out.revenue_by_country = by_country.by_country();
 
     let mut per_bucket: BTreeMap<i64, (u64, Vec<Amount>)> = BTreeMap::new();
     let mut stmt = conn.prepare(&st.series).map_err(map_err)?;
@@ -326,18 +310,7 @@ pub(super) fn ecommerce(conn: &Connection, plan: &EcommercePlan) -> StoreResult<
         }
     }
     drop(stmt);
-    out.series = super::overview::buckets(plan.granularity, plan.zone, plan.range)
-        .into_iter()
-        .map(|(wall, start_ms, local)| {
-            let (orders, revenue) = per_bucket.remove(&wall).unwrap_or_default();
-            EcommercePoint {
-                start_ms,
-                local,
-                orders,
-                revenue,
-            }
-        })
-        .collect();
+    out.series = ecommerce_series(per_bucket, plan.granularity, plan.zone, plan.range);
 
     let mut stmt = conn.prepare(&st.products).map_err(map_err)?;
     let rows = stmt
@@ -369,49 +342,6 @@ pub(super) fn ecommerce(conn: &Connection, plan: &EcommercePlan) -> StoreResult<
         }
     }
     Ok(out)
-}
-
-/// Orders and revenue per currency, gathered per key (a source or a country).
-#[derive(Default)]
-pub(in crate::store) struct Breakdown {
-    keys: BTreeMap<Option<String>, (u64, BTreeMap<String, i64>)>,
-}
-
-impl Breakdown {
-    pub(in crate::store) fn add(
-        &mut self,
-        key: Option<String>,
-        currency: Option<String>,
-        orders: u64,
-        minor: i64,
-    ) {
-        let (n, revenue) = self.keys.entry(key).or_default();
-        *n += orders;
-        if let Some(c) = currency {
-            *revenue.entry(c).or_default() += minor;
-        }
-    }
-
-    /// Rows with most orders first, then by key (`None` last).
-    pub(in crate::store) fn rows(self) -> Vec<(Option<String>, u64, Vec<Amount>)> {
-        let mut rows: Vec<_> = self
-            .keys
-            .into_iter()
-            .map(|(key, (orders, revenue))| {
-                let amounts = revenue
-                    .into_iter()
-                    .map(|(currency, minor)| Amount { currency, minor })
-                    .collect();
-                (key, orders, amounts)
-            })
-            .collect();
-        rows.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| a.0.is_none().cmp(&b.0.is_none()))
-                .then_with(|| a.0.cmp(&b.0))
-        });
-        rows
-    }
 }
 
 #[cfg(test)]
@@ -489,34 +419,5 @@ mod tests {
         assert_eq!(st.product_params.len(), 7);
         assert_eq!(st.product_params[6], Value::BigInt(20));
         assert_eq!(st.params[4], Value::Text("DE".into()));
-    }
-
-    #[test]
-    fn breakdown_rows_put_most_orders_first_and_unknown_last() {
-        let mut b = Breakdown::default();
-        b.add(None, Some("EUR".into()), 2, 100);
-        b.add(Some("Google".into()), Some("USD".into()), 1, 50);
-        b.add(Some("Google".into()), Some("EUR".into()), 1, 70);
-        b.add(Some("Bing".into()), None, 1, 0);
-        let rows = b.rows();
-        let keys: Vec<_> = rows.iter().map(|r| (r.0.as_deref(), r.1)).collect();
-        assert_eq!(
-            keys,
-            vec![(Some("Google"), 2), (None, 2), (Some("Bing"), 1)]
-        );
-        assert_eq!(
-            rows[0].2,
-            vec![
-                Amount {
-                    currency: "EUR".into(),
-                    minor: 70
-                },
-                Amount {
-                    currency: "USD".into(),
-                    minor: 50
-                }
-            ]
-        );
-        assert!(rows[2].2.is_empty());
     }
 }

@@ -16,8 +16,6 @@ mod schema;
 mod sql;
 pub(super) mod write;
 
-pub(super) use overview::buckets;
-
 use std::path::{Path, PathBuf};
 
 use duckdb::{Config, Connection};

@@ -62,32 +62,6 @@ pub(super) fn trunc_unit(g: Granularity) -> &'static str {
     }
 }
 
-fn local_label(g: Granularity, wall_ms: i64) -> String {
-    let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(wall_ms) else {
-        return String::new();
-    };
-    match g {
-        Granularity::Hour => t.format("%Y-%m-%dT%H:00").to_string(),
-        Granularity::Day | Granularity::Week => t.format("%Y-%m-%d").to_string(),
-    }
-}
-
-/// The buckets of a range: (wall-clock start, UTC start, local label), at most 10,000.
-pub(in crate::store) fn buckets(
-    g: Granularity,
-    zone: crate::query::zone::Zone,
-    range: crate::query::TimeRange,
-) -> Vec<(i64, i64, String)> {
-    let mut out = Vec::new();
-    let mut wall = g.bucket_start(zone.wall_ms(range.from_ms));
-    let end_wall = zone.wall_ms(range.to_ms);
-    while wall < end_wall && out.len() < 10_000 {
-        out.push((wall, zone.utc_of_wall(wall), local_label(g, wall)));
-        wall += g.step_ms();
-    }
-    out
-}
-
 fn series(
     conn: &Connection,
     plan: &OverviewPlan,
@@ -124,22 +98,12 @@ fn series(
         let point = row.map_err(map_err)?;
         found.insert(point.start_ms, point);
     }
-    // Every bucket of the range appears, empty ones with zeros, so charts need no gap logic.
-    let mut out = Vec::new();
-    for (wall, start_ms, local) in buckets(plan.granularity, plan.zone, plan.range) {
-        let mut point = found.remove(&wall).unwrap_or(SeriesPoint {
-            start_ms: 0,
-            local: String::new(),
-            visitors: 0,
-            sessions: 0,
-            pageviews: 0,
-            events: 0,
-        });
-        point.start_ms = start_ms;
-        point.local = local;
-        out.push(point);
-    }
-    Ok(out)
+    Ok(crate::store::assemble::overview_series(
+        found,
+        plan.granularity,
+        plan.zone,
+        plan.range,
+    ))
 }
 
 /// Session dimensions of the top lists: (list name, expression over `sessions`).
