@@ -1,44 +1,42 @@
 /*! footfall.js | docs/tracker.md */
+//# allFunctionsCalledOnLoad
 (()=>{try{
 let w=window,d=document,n=navigator,l=location,X=w.footfall,M=Math,N=Date.now,
 s=d.currentScript||d.querySelector('script[data-site]')||{},
 C={processTime:15,mouseMovementInterval:1},
-q=[],o=[],V,S=[],U,O,L,D=0,Q=0,A,T,vi=!d.hidden,G=0,bu,nx=0,nf=0,F={},tc,st,rt,k,v,
+q=[],o=[],V,S=[],U,O,L,D=0,A,T,vi=!d.hidden,G=0,bu,nx=0,nf=0,F={},tc,rt,k,v,ec=0,ur,cu,mx,mp,pd=[],
 I=/^[\d-]{20,64}$/,
-W=f=>(...a)=>{try{return f(...a)}catch(e){}},
-H=(t,e,f,c)=>t.addEventListener(e,W(f),{passive:!0,capture:!!c}),
+W=f=>(a,b)=>{try{return f(a,b)}catch(e){}},
+H=(t,e,f,c,o)=>t.addEventListener(e,W(f),{passive:!0,capture:c,once:o}),
 R=()=>crypto.getRandomValues(new Uint32Array(4)).join('-'),
+P=R()+'-',
 Z=()=>C.cookieless||C.gpc!=0&&n.globalPrivacyControl,
 g=(k,f)=>{if(f||!Z())try{return JSON.parse(localStorage['ff_'+k])}catch(e){}},
 p=(k,v,f)=>{if(f||!Z())try{v?localStorage['ff_'+k]=JSON.stringify(v):localStorage.removeItem('ff_'+k)}catch(e){}},
 on=k=>C[k]!=0,
 cl=(v,m)=>v==null?v:(v+'').replace(/[\0-\x1f\x7f-\x9f]/g,'').slice(0,m||128),
 pr=p=>{try{let j=JSON.stringify(p);if(p&&p.constructor==Object&&new Blob([j]).size<4097)return JSON.parse(j)}catch(e){}},
-fi=t=>/^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName),
-ss=()=>{let t=N(),x;if(Z())return V=0,S=[];if(t-S[1]<5e3)return;x=g('s')||S;
+ss=t=>{let x;if(t-S[1]<5e3)return;if(Z())return V=0,S=[];x=g('s')||S;
 if(!(t-x[1]<18e5&&I.test(x[0]))){mk();x=[R()]}x[1]=t;p('s',S=x);
 x=g('v');I.test(x)?V=x:p('v',V=I.test(V)?V:R())},
-E=(t,a)=>{if(O||C.respectDnt&&n.doNotTrack==1)return;ss();
-let e={...a,id:R(),ts:N(),type:t,url:l.href.slice(0,2048)};
-q.push(e)>199&&(mk(),sn());q[999]&&q.shift();try{C.onEvent&&C.onEvent(e)}catch(x){}},
-en=()=>{let t=N();vi&&(G+=M.max(0,M.min(t,A+3e4)-T));T=t;return t},
-ac=()=>A=en(),
+E=(t,a)=>{O||C.respectDnt&&n.doNotTrack==1||(a.ts=N(),a.type=t,a.url=ur==(ur=d.URL)?cu:cu=l.href.slice(0,2048),pd.push(a)>1||setTimeout(pp))},
+pp=W(()=>{for(let a of pd.splice(0)){ss(a.ts);a.id=P+ec++;q.push(a)>199&&(C.site?(mk(),setTimeout(sn)):q[999]&&q.shift());try{C.onEvent?.(a)}catch(x){}}}),
+en=(t=N())=>(vi&&(G+=M.max(0,M.min(t,A+3e4)-T)),T=t),
+ac=(t=N())=>(t-A>3e4&&en(),A=t),
 eg=()=>{en();let x=M.round(G);G=0;x>0&&on('timeCount')&&E('engagement',{engaged_ms:x})},
-mk=()=>{if(!q[0]||!C.site)return;
-let u=q[0].url,b={site:C.site+'',visitor_id:V||void 0,session_id:S[0],user_id:U||void 0,
-page:{url:u,title:d.title,referrer:d.referrer.slice(0,2048)},screen:{width:screen.width,height:screen.height},
-language:(n.language||'').replace(/[^\w-]/g,'').slice(0,35)},
-sp=v=>{let x={...b,events:v};new Blob([JSON.stringify(x)]).size>6e4||v[999]?v[1]&&(sp(v.slice(0,v.length/2)),sp(v.slice(v.length/2))):o.push(x)};
-sp(q.map(e=>e.url==u&&e.type!='pageview'?{...e,url:void 0}:e));q=[];sv()},
+mk=()=>{q[0]&&C.site&&(o.push({site:C.site+'',visitor_id:V||void 0,session_id:S[0],user_id:U||void 0,
+page:{url:q[0].url,title:d.title,referrer:d.referrer.slice(0,2048)},screen:{width:screen.width,height:screen.height},
+language:(n.language||'').replace(/[^\w-]/g,'').slice(0,35),events:q}),q=[])},
 sv=()=>{while(o[1]&&o.reduce((c,b)=>c+b.events.length,0)>500)o.shift();p('q',o[0]&&o)},
 ep=()=>new URL(C.endpoint||'/api/v1/collect',s.src||l.href)+'',
-bd=b=>JSON.stringify({...b,sent_at:N()}),
-sn=W(()=>{if(bu||!o[0]||N()<nx)return;let b=o[0];
-bu=fetch(ep(),{method:'POST',body:bd(b)}).then(r=>{bu=0;r=r.status;if(r>499||r==408||r==429)throw 0;o=o.filter(x=>x!=b);nf=0;sv();sn()})
+bj=i=>{for(let b,j,e;b=o[i];o.splice(i,1,...e[1]?[{...b,events:e.slice(0,e.length/2)},{...b,events:e.slice(e.length/2)}]:[])){
+e=b.events;j=JSON.stringify({...b,events:e.map(x=>x.url==b.page.url&&x.type!='pageview'?{...x,url:void 0}:x),sent_at:N()});if(!e[999]&&new Blob([j]).size<6e4)return j}},
+sn=W(()=>{let j;if(bu||N()<nx||!(j=bj(0)))return;let b=o[0];
+bu=fetch(ep(),{method:'POST',body:j}).then(r=>{bu=0;r=r.status;if(r>499||r==408||r==429)throw 0;o=o.filter(x=>x!=b);nf=0;sv();sn()})
 .catch(()=>{bu=0;let t=M.min(3e5,2e3*2**nf++);nx=N()+t;setTimeout(sn,t);sv()})}),
-fl=()=>{eg();mk();sn()},
-hd=()=>{eg();mk();n.onLine!=0&&(o=o.filter(b=>{let u=ep(),j=bd(b);try{if(n.sendBeacon(u,j))return}catch(e){}
-fetch(u,{method:'POST',body:j,keepalive:!0}).catch(()=>0);return 1}));sv()},
+fl=()=>{eg();pp();mk();sn();bu||o[0]&&sv()},
+hd=()=>{eg();pp();mk();if(n.onLine!=0)for(let i=0,u=ep(),j;j=bj(i);){try{if(n.sendBeacon(u,j)){o.splice(i,1);continue}}catch(e){}
+fetch(u,{method:'POST',body:j,keepalive:!0}).catch(()=>0);i++}sv()},
 vc=h=>{en();let x=!h&&!d.hidden;if(x!=vi){vi=x;x&&(A=T);on('visibilitychange')&&E('visibility',{state:x?'visible':'hidden'})}x||hd()},
 ab=()=>{for(let f in F)on('formInteractions')&&E('form',{action:'abandon',form:f,field:F[f]});F={}},
 pv=()=>{if(l.href!=L){L&&(eg(),ab());E('pageview',{title:d.title,referrer:L?'':d.referrer.slice(0,2048)});L=l.href;D=0}},
@@ -46,25 +44,30 @@ nv=W(()=>on('pageNavigation')&&pv()),
 rz=()=>on('windowResize')&&E('resize',{width:innerWidth,height:innerHeight}),
 tr=(k,a)=>(k=cl(k))&&E('custom',{name:k,props:pr(a)}),
 sl=t=>{for(var a=[],m,x,y;t&&t.parentElement;t=t.parentElement){
-if(/^[a-z][\w-]{0,63}$/i.test(t.id)){a.unshift('#'+t.id);break}
+if(/^[a-z][\w-]{0,63}$/i.test(m=t.id)){a.unshift('#'+m);break}
 m=t.localName;x=[...t.attributes].find(a=>/^data-/.test(a.name)&&/^[\w-]{1,40}$/.test(a.value));x&&(m+=`[${x.name}="${x.value}"]`);
 y=[...t.parentElement.children].filter(c=>c.localName==t.localName);
 y.filter(c=>!x||c.getAttribute(x.name)==x.value)[1]&&(m+=`:nth-of-type(${y.indexOf(t)+1})`);a.unshift(m)}
 while((m=a.join('>')).length>512)a.shift();return m||'html'},
-kc=k=>[...k][1]?/^(Enter|Backspace)$/.test(k)?k.toLowerCase():k=='Delete'?'backspace':k=='Tab'?'whitespace':/^(Arrow|Page|Home$|End$)/.test(k)?'navigation':/^(Shift|Control|Alt|AltGraph|Meta|CapsLock|Fn|OS)$/.test(k)?'modifier':'other':/\p{L}/u.test(k)?'letter':/\p{N}/u.test(k)?'digit':/\s/.test(k)?'whitespace':'punctuation',
-fo=a=>e=>{let t=e.target,f=a=='submit'?t:t.form,x=f==t?void 0:cl(t.getAttribute('name')||t.id),y=f?cl(f.getAttribute('name')||f.getAttribute('id')||''):'';
-on('formInteractions')&&(f==t||fi(t))&&(f==t?delete F[y]:f&&(F[y]=x),E('form',{action:a,form:y,field:x}))},
+kc=k=>[...k][1]?/^(Enter|Backspace)$/.test(k)?k.toLowerCase():k=='Delete'?'backspace':k=='Tab'?'whitespace':/^(Arrow|Page|Home$|End$)/.test(k)?'navigation':/^(Shift|Control|Alt(Graph)?|Meta|CapsLock|Fn|OS)$/.test(k)?'modifier':'other':/\p{L}/u.test(k)?'letter':/\p{N}/u.test(k)?'digit':/\s/.test(k)?'whitespace':'punctuation',
+fo=a=>e=>{mx=0;let t=e.target,f=a=='submit'?t:t.form,x=f==t?void 0:cl(t.getAttribute('name')||t.id),y=f?cl(f.getAttribute('name')||f.getAttribute('id')||''):'';
+on('formInteractions')&&(f==t||/^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName))&&(f==t?delete F[y]:f&&(F[y]=x),E('form',{action:a,form:y,field:x}))},
+mm=()=>H(d,'mousemove',e=>{ac();setTimeout(mm,C.mouseMovementInterval*1e3);on('mouseMovement')&&E('move',{x:e.clientX,y:e.clientY})},0,1),
+sc=()=>H(w,'scroll',()=>{ac();setTimeout(W(()=>{sc();on('mouseScroll')&&
+E('scroll',{x:scrollX,y:scrollY,depth:D=M.max(D,M.min(100,M.round((scrollY+innerHeight)/d.documentElement.scrollHeight*100)||0))})}),500)},0,1),
+mz=(e,t)=>{if(t!=mx||mp[1])mx=t,mp=e.composedPath(),mp.some(x=>x instanceof ShadowRoot)||(mp=[t]);
+return mp.some(x=>x.closest?.('[type=password],[data-footfall-mask]'))},
 tk=W(()=>{setTimeout(tk,(+C.processTime||15)*1e3);fl()});
-if(X&&X.ids)return;
+if(X?.ids)return;
 for(k in s.dataset)v=s.dataset[k],C[k]=/^(|true)$/.test(v)||(v!='false'&&(isNaN(v)?v:+v));
 Object.assign(C,w.footfallConfig);
-X=w.footfall={config:a=>Object.assign(C,a),track:tr,pageview:pv,flush:fl,
+X=w.footfall={config:a=>Object.assign(C,a,S[1]=0),track:tr,pageview:pv,flush:fl,
 identify:(u,t)=>{(u=cl(u,256))&&(p('u',U=u),E('identify',{user_id:U,traits:pr(t)}))},
-reset:()=>{mk();U=V=0;S=[];[...'uvs'].map(k=>p(k))},
-optOut:()=>{O=1;q=[];o=[];U=V=0;S=[];[...'uvsq'].map(k=>p(k,0,1));p('o',1,1)},
-optIn:()=>{O=0;p('o',0,1)},
+reset:()=>{pp();mk();U=V=0;S=[];[...'uvs'].map(k=>p(k))},
+optOut:()=>{O=1;q=[];pd=[];o=[];U=V=0;S=[];[...'uvsq'].map(k=>p(k,0,1));p('o',1,1)},
+optIn:()=>p('o',O=0,1),
 ids:()=>({visitor_id:V||null,session_id:S[0]||null}),
-registerCustomEvent:(k,f)=>H(w,k,e=>{on('customEventRegistration')&&tr(k,e.detail);f&&f(e)},1),ecommerce:{}};
+registerCustomEvent:(k,f)=>H(w,k,e=>{on('customEventRegistration')&&tr(k,e.detail);f?.(e)},1),ecommerce:{}};
 for(k in X)X[k].call&&(X[k]=W(X[k]));
 'view_item add_to_cart remove_from_cart begin_checkout purchase refund'.split(' ').map(k=>X.ecommerce[k.replace(/_./g,c=>c[1].toUpperCase())]=W(x=>{x=x||{};
 let a=x.items?{...x}:{currency:x.currency,items:[x]};a.items=a.items.map(i=>({...i,item_id:cl(i.item_id??i.item_name,256),quantity:+i.quantity||1}));
@@ -78,12 +81,10 @@ H(d,'visibilitychange',()=>vc());
 H(w,'online',()=>{nx=0;sn()});
 H(d,'click',e=>{ac();let t=e.target,x=t.closest('a,button,input,select,textarea,label,[role=button]')||t;
 on('clicks')&&E('click',{x:e.clientX,y:e.clientY,page_y:e.pageY,selector:sl(x),
-text:fi(x)||x.isContentEditable||x.closest('[data-footfall-mask]')?void 0:x.textContent.trim().replace(/\s+/g,' ').slice(0,80)||void 0})},1);
-H(d,'mousemove',e=>{let t=ac();on('mouseMovement')&&t-Q>=C.mouseMovementInterval*1e3&&(Q=t,E('move',{x:e.clientX,y:e.clientY}))});
-H(w,'scroll',()=>{ac();on('mouseScroll')&&!st&&(st=setTimeout(W(()=>{st=0;
-D=M.max(D,M.min(100,M.round((scrollY+innerHeight)/d.documentElement.scrollHeight*100)||0));E('scroll',{x:scrollX,y:scrollY,depth:D})}),500))});
+text:x.isContentEditable||x.matches('input,select,textarea,[data-footfall-mask],[data-footfall-mask] *')?void 0:x.textContent.trim().replace(/\s+/g,' ').slice(0,80)||void 0})},1);
+mm();sc();
 H(w,'resize',()=>{clearTimeout(rt);rt=setTimeout(W(rz),500)});
-H(d,'keydown',e=>{ac();let k=e.key;on('keyboardActivity')&&k&&!e.repeat&&!e.composedPath().some(x=>x.matches&&x.matches('input[type=password],[data-footfall-mask]'))&&
+H(d,'keydown',e=>{ac();let k=e.key;on('keyboardActivity')&&k&&!e.repeat&&!mz(e,e.target)&&
 E('key',{class:kc(k),key:C.rawKeys?k.slice(0,64):void 0})},1);
 H(d,'focusin',fo('focus'),1);H(d,'change',fo('change'),1);H(d,'submit',fo('submit'),1);
 H(d,'touchstart',e=>{ac();let x=e.touches[0];on('touchEvents')&&!e.touches[1]&&E('touch',tc={action:'start',x:x.clientX,y:x.clientY})},1);
