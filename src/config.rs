@@ -151,6 +151,10 @@ pub struct ServeArgs {
     /// DuckDB memory limit, e.g. "1GB".
     #[arg(long, env = "FOOTFALL_MEMORY_LIMIT")]
     pub memory_limit: Option<String>,
+    /// Delete sessions that started more than this many days ago (checked hourly; default:
+    /// keep everything).
+    #[arg(long, env = "FOOTFALL_RETENTION_DAYS")]
+    pub retention_days: Option<u32>,
     /// Also serve `POST /bench/null` (reads the body, answers 204): the ingest benchmark's
     /// baseline for what this server and machine can do at all. Off in production.
     #[arg(long, env = "FOOTFALL_BENCH_ENDPOINT")]
@@ -168,6 +172,7 @@ struct FileConfig {
     rate_limit_per_site: Option<u32>,
     spool_max_mb: Option<u64>,
     memory_limit: Option<String>,
+    retention_days: Option<u32>,
     store: Option<String>,
     clickhouse_user: Option<String>,
     clickhouse_password: Option<String>,
@@ -183,6 +188,8 @@ pub struct Config {
     pub rate_limit_per_site: u32,
     pub spool_max_bytes: u64,
     pub memory_limit: String,
+    /// Sessions older than this many days are deleted; `None` keeps everything.
+    pub retention_days: Option<u32>,
     /// Serve the benchmark baseline endpoint `POST /bench/null`.
     pub bench_endpoint: bool,
     pub store: StoreConfig,
@@ -198,6 +205,7 @@ impl Default for Config {
             rate_limit_per_site: 50_000,
             spool_max_bytes: 512 << 20,
             memory_limit: "1GB".into(),
+            retention_days: None,
             bench_endpoint: false,
             store: StoreConfig::DuckDb,
         }
@@ -276,6 +284,13 @@ impl Config {
                 message: "must be at least 1".into(),
             });
         }
+        let retention_days = serve.retention_days.or(file.retention_days);
+        if retention_days == Some(0) {
+            return Err(ConfigError::Invalid {
+                key: "retention_days",
+                message: "must be at least 1 (leave it out to keep everything)".into(),
+            });
+        }
         let store = StoreConfig::parse(
             global
                 .store
@@ -308,6 +323,7 @@ impl Config {
                 .clone()
                 .or(file.memory_limit)
                 .unwrap_or(d.memory_limit),
+            retention_days,
             bench_endpoint: serve.bench_endpoint,
             store,
         })
@@ -340,6 +356,34 @@ mod tests {
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.rate_limit_per_ip, 9);
         assert_eq!(c.data_dir, PathBuf::from("data"));
+    }
+
+    #[test]
+    fn retention_days_come_from_the_flag_or_the_file_and_zero_is_refused() {
+        let (_d, path) = write("retention_days = 30\n");
+        let global = GlobalArgs {
+            config: Some(path),
+            ..GlobalArgs::default()
+        };
+        let resolved = Config::resolve(&global, &ServeArgs::default()).unwrap();
+        assert_eq!(resolved.retention_days, Some(30));
+        let flag = ServeArgs {
+            retention_days: Some(7),
+            ..ServeArgs::default()
+        };
+        assert_eq!(
+            Config::resolve(&global, &flag).unwrap().retention_days,
+            Some(7)
+        );
+        let zero = ServeArgs {
+            retention_days: Some(0),
+            ..ServeArgs::default()
+        };
+        let err = Config::resolve(&GlobalArgs::default(), &zero)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("retention_days"), "{err}");
+        assert_eq!(Config::default().retention_days, None);
     }
 
     #[test]

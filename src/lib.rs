@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod model;
 pub mod query;
 pub mod ratelimit;
+pub mod retention;
 pub mod seed;
 pub mod sites;
 pub mod store;

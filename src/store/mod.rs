@@ -90,6 +90,11 @@ pub trait Store: Send + Sync + 'static {
         &self,
         plan: &crate::query::engagement::EngagementPlan,
     ) -> StoreResult<crate::query::engagement::Engagement>;
+    /// Retention: deletes every session of `site` that started before `cutoff_ms`, whole (its
+    /// events, items, rollups and session row, even where the session went on past the
+    /// cutoff, so no report ever sees half a session), and the identity links of visitors
+    /// left with no session. Returns how many sessions were deleted.
+    fn delete_sessions_before(&self, site: &SiteId, cutoff_ms: i64) -> StoreResult<u64>;
     /// Stored events of a site (all kinds, bots included): for tests and operators.
     fn count_events(&self, site: &SiteId) -> StoreResult<u64>;
 

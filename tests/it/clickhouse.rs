@@ -198,7 +198,7 @@ pub fn fresh_clickhouse() -> ClickHouseStore {
     open_at(&fresh_url(), "node-a")
 }
 
-fn fresh_duckdb() -> (DuckDbStore, tempfile::TempDir) {
+pub(crate) fn fresh_duckdb() -> (DuckDbStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = DuckDbStore::open(dir.path(), &DuckDbOptions::default()).expect("duckdb opens");
     (store, dir)
@@ -265,7 +265,7 @@ fn migrations_run_once_and_a_second_node_shares_the_schema() {
 // ---------------------------------------------------------------------------------------------
 // Store conformance: the same checks on both stores
 
-fn site(id: &str) -> SiteId {
+pub(crate) fn site(id: &str) -> SiteId {
     SiteId::parse(id).unwrap()
 }
 
@@ -460,7 +460,7 @@ fn each_node_records_its_own_spool_position() {
 // ---------------------------------------------------------------------------------------------
 // Seeded traffic: the same figures from both stores
 
-const NOW: i64 = 1_795_560_120_000; // 2026-11-24T22:42:00Z
+pub(crate) const NOW: i64 = 1_795_560_120_000; // 2026-11-24T22:42:00Z
 
 fn seed_options(events: u64, days: u32) -> SeedOptions {
     SeedOptions {
@@ -477,7 +477,7 @@ fn seed_options(events: u64, days: u32) -> SeedOptions {
 }
 
 /// Appends the same seeded chunks (with spool positions) to every store.
-fn seed(stores: &[&dyn Store], events: u64, days: u32) {
+pub(crate) fn seed(stores: &[&dyn Store], events: u64, days: u32) {
     let mut seq = 0;
     generate(&seed_options(events, days), 700, |batches| {
         seq += 1;
@@ -504,7 +504,7 @@ fn normalise(v: Value) -> Value {
     }
 }
 
-fn same<T: serde::Serialize>(what: &str, duck: &T, ch: &T) {
+pub(crate) fn same<T: serde::Serialize>(what: &str, duck: &T, ch: &T) {
     let (d, c) = (
         normalise(serde_json::to_value(duck).unwrap()),
         normalise(serde_json::to_value(ch).unwrap()),

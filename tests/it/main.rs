@@ -14,5 +14,6 @@ mod filters;
 mod ingest;
 mod overview;
 mod pages;
+mod retention;
 mod robustness;
 mod userbehaviour;

@@ -19,6 +19,7 @@ mod meta;
 mod overview;
 mod pages;
 mod read;
+mod retention;
 mod schema;
 mod sql;
 mod write;
@@ -199,7 +200,7 @@ impl ClickHouseStore {
             }
             if std::time::Instant::now() > deadline {
                 return Err(StoreError::Unavailable(
-                    "ClickHouse did not finish deleting a half-written append in time".into(),
+                    "ClickHouse did not finish a delete (mutation) in time".into(),
                 ));
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -472,6 +473,10 @@ impl Store for ClickHouseStore {
         plan: &crate::query::engagement::EngagementPlan,
     ) -> StoreResult<crate::query::engagement::Engagement> {
         engagement::engagement(&self.client, plan)
+    }
+
+    fn delete_sessions_before(&self, site: &SiteId, cutoff_ms: i64) -> StoreResult<u64> {
+        self.delete_old_sessions(site, cutoff_ms)
     }
 
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {

@@ -12,6 +12,7 @@ mod meta;
 mod overview;
 mod pages;
 mod read;
+mod retention;
 mod schema;
 mod sql;
 pub(super) mod write;
@@ -266,6 +267,10 @@ impl Store for DuckDbStore {
         plan: &crate::query::engagement::EngagementPlan,
     ) -> StoreResult<crate::query::engagement::Engagement> {
         self.read(|c| engagement::engagement(c, plan))
+    }
+
+    fn delete_sessions_before(&self, site: &SiteId, cutoff_ms: i64) -> StoreResult<u64> {
+        retention::delete_sessions_before(&mut self.writer.lock(), site, cutoff_ms)
     }
 
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {

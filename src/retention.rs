@@ -1,0 +1,55 @@
+//! Data retention: sessions older than the configured number of days are deleted, hourly.
+//!
+//! The store does the deleting (`Store::delete_sessions_before`, whole sessions so reports
+//! never see half of one); this is only the schedule. Every node runs it: deletes are
+//! idempotent, so several nodes sharing a ClickHouse store only repeat each other's work.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use crate::store::{Store, StoreResult};
+
+/// Time between two retention runs.
+const EVERY: Duration = Duration::from_secs(3600);
+/// The first run waits this long after start, so start-up is not slowed by it.
+const FIRST_AFTER: Duration = Duration::from_secs(5);
+const DAY_MS: i64 = 86_400_000;
+
+/// Deletes, for every site, the sessions that started before `now_ms - days`; returns how
+/// many sessions were deleted in all.
+pub fn run_once(store: &dyn Store, days: u32, now_ms: i64) -> StoreResult<u64> {
+    let cutoff = now_ms.saturating_sub(i64::from(days) * DAY_MS);
+    let mut deleted = 0;
+    for site in store.sites()? {
+        deleted += store.delete_sessions_before(&site.id, cutoff)?;
+    }
+    Ok(deleted)
+}
+
+/// Runs retention in the background until `stop` is set. It holds the store weakly so a
+/// stopped app's database is not kept open.
+pub fn spawn(store: Weak<dyn Store>, days: u32, stop: Arc<AtomicBool>) {
+    tokio::spawn(async move {
+        let mut wait = FIRST_AFTER;
+        loop {
+            tokio::time::sleep(wait).await;
+            wait = EVERY;
+            if stop.load(Ordering::Acquire) {
+                return;
+            }
+            let Some(store) = store.upgrade() else { return };
+            let now = crate::clock::now_ms();
+            let result =
+                tokio::task::spawn_blocking(move || run_once(store.as_ref(), days, now)).await;
+            match result {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(sessions = n, days, "retention deleted old sessions"),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "retention run failed; trying again later")
+                }
+                Err(e) => tracing::warn!(error = %e, "retention run stopped"),
+            }
+        }
+    });
+}
