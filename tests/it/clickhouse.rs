@@ -781,8 +781,20 @@ fn live_views_are_the_same_in_both_stores() {
 /// is retried with the same spool position stores every row exactly once.
 #[test]
 fn a_retried_append_after_a_partial_failure_stores_each_row_once() {
+    check_retried_append(fresh_clickhouse());
+}
+
+/// The same with every table's rows sent in inserts of at most 7 rows: some inserts of the
+/// chunk land before the failure, and the retry sends exactly the others.
+#[test]
+fn a_retried_append_split_into_small_inserts_stores_each_row_once() {
+    let mut options = ClickHouseOptions::new(&fresh_url(), None, None, "node-a".into()).unwrap();
+    options.max_insert_rows = 7;
+    check_retried_append(ClickHouseStore::open(&options).unwrap());
+}
+
+fn check_retried_append(ch: ClickHouseStore) {
     let (duck, _dir) = fresh_duckdb();
-    let ch = fresh_clickhouse();
     let mut chunks = Vec::new();
     generate(&seed_options(1_500, 1), 500, |b| {
         chunks.push(b);

@@ -420,29 +420,43 @@ impl Client {
     }
 
     /// Inserts rows (JSON objects named by column) into `table` as one gzip'd `JSONEachRow`
-    /// body. Nothing is sent for no rows.
+    /// body. Nothing is sent for no rows. (Small inserts: metadata and positions.)
     pub fn insert<'a>(
         &self,
         table: &str,
         rows: impl IntoIterator<Item = &'a Value>,
     ) -> Result<(), ClientError> {
-        let mut rows = rows.into_iter().peekable();
-        if rows.peek().is_none() {
-            return Ok(());
-        }
-        // Rows are written to a buffer first and compressed in one go: serde_json writes each
-        // token separately, and thousands of tiny writes into the compressor cost more than
-        // everything else of an append.
-        let mut plain = Vec::with_capacity(1 << 16);
+        let mut plain = Vec::new();
         for row in rows {
-            // Writing to a Vec cannot fail; serialising a Value cannot either.
-            let _ = serde_json::to_writer(&mut plain, row);
+            serde_json::to_writer(&mut plain, row)
+                .map_err(|e| ClientError::Decode(format!("serialising a row: {e}")))?;
             plain.push(b'\n');
         }
-        let mut gz = GzEncoder::new(Vec::with_capacity(plain.len() / 8), Compression::fast());
+        self.insert_lines(table, [plain.as_slice()])
+    }
+
+    /// Inserts `JSONEachRow` text (whole lines, each ending in a newline) given as pieces that
+    /// are sent back to back, as one gzip'd body. Nothing is sent for no text.
+    pub fn insert_lines<'a>(
+        &self,
+        table: &str,
+        pieces: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<(), ClientError> {
+        // Pieces are whole runs of rows (kilobytes to megabytes), so feeding them to the
+        // compressor one by one costs nothing extra; writing serde_json's tokens into it
+        // directly would (thousands of tiny writes).
+        let mut gz = GzEncoder::new(Vec::with_capacity(1 << 16), Compression::fast());
+        let mut plain = 0;
+        for piece in pieces {
+            plain += piece.len();
+            gz.write_all(piece)
+                .map_err(|e| ClientError::Decode(format!("compressing an insert: {e}")))?;
+        }
+        if plain == 0 {
+            return Ok(());
+        }
         let body = gz
-            .write_all(&plain)
-            .and_then(|()| gz.finish())
+            .finish()
             .map_err(|e| ClientError::Decode(format!("compressing an insert: {e}")))?;
         let sql = format!("INSERT INTO {table} FORMAT JSONEachRow");
         self.send(&self.url(Some(&sql), true), &body, true)

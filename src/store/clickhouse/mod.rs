@@ -48,6 +48,8 @@ pub struct ClickHouseOptions {
     pub timeout: Duration,
     /// Shard over this cluster of ClickHouse's `remote_servers` (see `schema.rs`).
     pub cluster: Option<String>,
+    /// Rows per insert, at most (an append's table is sent in several inserts beyond it).
+    pub max_insert_rows: usize,
 }
 
 impl ClickHouseOptions {
@@ -66,6 +68,7 @@ impl ClickHouseOptions {
             node,
             timeout: Duration::from_secs(60),
             cluster: None,
+            max_insert_rows: write::DEFAULT_MAX_INSERT_ROWS,
         })
     }
 }
@@ -79,6 +82,7 @@ pub struct ClickHouseStore {
     applied: Mutex<u64>,
     /// The chunk whose last append failed with an unknown outcome (see `write.rs`).
     suspect: Mutex<Option<u64>>,
+    max_insert_rows: usize,
 }
 
 /// The tables whose rows carry `chunk`.
@@ -114,6 +118,7 @@ impl ClickHouseStore {
             node: options.node.clone(),
             applied: Mutex::new(0),
             suspect: Mutex::new(None),
+            max_insert_rows: options.max_insert_rows,
         };
         let applied = store.applied_spool_seq()?;
         *store.applied.lock() = applied;
@@ -334,23 +339,26 @@ impl Store for ClickHouseStore {
             Some(_) => self.spool_chunk_id(*self.applied.lock()),
             None => rand::random(),
         };
-        let rows = write::rows(batches, id);
+        let rows = write::rows(batches, id).map_err(|e| {
+            StoreError::Internal(format!("cannot serialise rows for ClickHouse: {e}"))
+        })?;
         let suspect = *self.suspect.lock() == Some(id);
-        let result = write::insert(&self.client, &rows, id, suspect).and_then(|skipped| {
-            if skipped > 0 {
-                tracing::info!(skipped, "rows of a retried append were already stored");
-            }
-            match spool_seq {
-                Some(seq) => self.client.insert(
-                    "spool_state",
-                    [&serde_json::json!({
-                        "node": self.node, "applied_seq": seq,
-                        "version": crate::clock::now_ms().max(0) as u64,
-                    })],
-                ),
-                None => Ok(()),
-            }
-        });
+        let result = write::insert(&self.client, &rows, id, suspect, self.max_insert_rows)
+            .and_then(|skipped| {
+                if skipped > 0 {
+                    tracing::info!(skipped, "rows of a retried append were already stored");
+                }
+                match spool_seq {
+                    Some(seq) => self.client.insert(
+                        "spool_state",
+                        [&serde_json::json!({
+                            "node": self.node, "applied_seq": seq,
+                            "version": crate::clock::now_ms().max(0) as u64,
+                        })],
+                    ),
+                    None => Ok(()),
+                }
+            });
         match result {
             Ok(()) => {
                 *self.suspect.lock() = None;
