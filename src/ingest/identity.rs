@@ -5,7 +5,8 @@
 //! visitor hash of (site, client IP, user agent, a salt that rotates daily). Sessions without a
 //! client id follow a 30-minute inactivity rule. The daily salt lives in the store so every
 //! node and restart uses the same one, and yesterday's is overwritten, so old hashes cannot be
-//! recomputed.
+//! recomputed. Nodes that made a day's salt at the same moment converge on the one the store
+//! kept within [`SALT_RECHECK_MS`].
 //!
 //! Sessions without a client id are shared through the store too: a node that has no live
 //! session of its own for a visitor looks for one another node recorded (setting
@@ -31,6 +32,10 @@ const MAX_TRACKED_VISITORS: usize = 200_000;
 pub const SHARE_EVERY_MS: i64 = 5 * 60 * 1000;
 /// How long ingestion waits for the store when sharing a session.
 const SHARE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+/// How often a node compares its daily salt with the store's: two nodes that both found no
+/// salt for a new day each made one, and the store keeps one of them, so the other node must
+/// switch to it (else the same visitor hashes differently on each node all day).
+pub const SALT_RECHECK_MS: i64 = 60 * 1000;
 
 pub struct Identity {
     pub visitor: VisitorId,
@@ -41,7 +46,8 @@ pub struct Identity {
 
 pub struct IdentityResolver {
     store: Arc<dyn Store>,
-    salt: RwLock<Option<(i64, [u8; 32])>>,
+    /// (day, salt, when last compared with the store's).
+    salt: RwLock<Option<(i64, [u8; 32], i64)>>,
     /// Visitor key → (session client string, last event time, when last recorded in the
     /// store), for the inactivity rule.
     sessions: Mutex<HashMap<u64, (String, i64, i64)>>,
@@ -76,10 +82,38 @@ impl IdentityResolver {
     /// The salt of the UTC day of `now_ms`, loading or creating it in the store on a new day.
     pub async fn day_salt(&self, now_ms: i64) -> [u8; 32] {
         let day = now_ms.div_euclid(DAY_MS);
-        if let Some((d, salt)) = *self.salt.read()
+        let cached = *self.salt.read();
+        if let Some((d, salt, checked)) = cached
             && d == day
         {
-            return salt;
+            if now_ms - checked < SALT_RECHECK_MS {
+                return salt;
+            }
+            {
+                // One request rechecks; the others go on with the cached salt meanwhile.
+                let mut guard = self.salt.write();
+                match guard.as_mut() {
+                    Some((d, _, checked)) if *d == day && now_ms - *checked >= SALT_RECHECK_MS => {
+                        *checked = now_ms;
+                    }
+                    _ => return salt,
+                }
+            }
+            let stored = self
+                .blocking(move |store| store.setting("daily_salt").ok().flatten())
+                .await
+                .flatten()
+                .and_then(|text| parse_salt(&text))
+                .filter(|(d, _)| *d == day);
+            let Some((_, stored)) = stored else {
+                return salt;
+            };
+            if let Some((d, current, _)) = self.salt.write().as_mut()
+                && *d == day
+            {
+                *current = stored;
+            }
+            return stored;
         }
         let store = self.store.clone();
         let loaded = tokio::task::spawn_blocking(move || -> Option<[u8; 32]> {
@@ -100,7 +134,7 @@ impl IdentityResolver {
         .flatten();
         // If the store cannot keep it, a process-local salt still protects the address.
         let salt = loaded.unwrap_or_else(rand::random);
-        *self.salt.write() = Some((day, salt));
+        *self.salt.write() = Some((day, salt, now_ms));
         salt
     }
 
@@ -304,6 +338,31 @@ mod tests {
         let second = cookieless(&b, "UA-1", later).await;
         assert_ne!(second, first);
         assert_eq!(cookieless(&a, "UA-1", later + 1_000).await, second);
+    }
+
+    /// Two nodes that each made a salt for a new day (both found none) agree on the one the
+    /// store kept within [`SALT_RECHECK_MS`].
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn nodes_that_made_different_salts_switch_to_the_stored_one() {
+        let (store, _dir) = shared_store();
+        let a = IdentityResolver::new(store.clone());
+        let b = IdentityResolver::new(store.clone());
+        let t = 1_795_560_120_000;
+        let day = i64::div_euclid(t, DAY_MS);
+        let made_by_a = a.day_salt(t).await;
+        // B made its own at the same moment, and its write is the one the store kept.
+        let made_by_b = [9u8; 32];
+        store
+            .set_setting("daily_salt", &format!("{day}:{}", hex(&made_by_b)))
+            .unwrap();
+        assert_eq!(b.day_salt(t).await, made_by_b);
+        assert_eq!(a.day_salt(t + 1_000).await, made_by_a, "cached for a while");
+        assert_eq!(a.day_salt(t + SALT_RECHECK_MS).await, made_by_b);
+        assert_eq!(a.day_salt(t + SALT_RECHECK_MS + 1).await, made_by_b);
+        // A new day: a new salt, shared through the store.
+        let next = a.day_salt(t + DAY_MS).await;
+        assert_ne!(next, made_by_b);
+        assert_eq!(b.day_salt(t + DAY_MS + 1).await, next);
     }
 
     /// One node alone keeps the inactivity rule.

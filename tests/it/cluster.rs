@@ -130,7 +130,8 @@ async fn two_nodes_on_two_shards_store_every_acknowledged_event_once() {
     let from = now_ms() - 86_400_000;
     let acknowledged = Arc::new(AtomicU64::new(0));
 
-    // One batch through each node in turn first: both nodes then use the same daily salt.
+    // One batch through each node in turn first, so node B finds the daily salt node A made
+    // (nodes that both make one at the same moment converge only after a recheck, a minute).
     for (app, prefix) in [(&a, "warm-a"), (&b, "warm-b")] {
         let (status, n, _, body) =
             post(app, CHROME, &native_batch("demo", "w", prefix, prefix, 3)).await;
