@@ -288,26 +288,29 @@ impl Ingestor {
             visitor,
             session,
             cookies,
-        } = self.identity.resolve(
-            site,
-            visitor_id,
-            session_id,
-            if format == Format::UserBehaviour {
-                meta.cookie_visitor.as_deref()
-            } else {
-                None
-            },
-            if format == Format::UserBehaviour {
-                meta.cookie_session.as_deref()
-            } else {
-                None
-            },
-            &salt,
-            ip,
-            user_agent,
-            meta.now_ms,
-            format == Format::UserBehaviour,
-        );
+        } = self
+            .identity
+            .resolve(
+                site,
+                visitor_id,
+                session_id,
+                if format == Format::UserBehaviour {
+                    meta.cookie_visitor.as_deref()
+                } else {
+                    None
+                },
+                if format == Format::UserBehaviour {
+                    meta.cookie_session.as_deref()
+                } else {
+                    None
+                },
+                &salt,
+                ip,
+                user_agent,
+                meta.now_ms,
+                format == Format::UserBehaviour,
+            )
+            .await;
 
         let mut client = self
             .enricher

@@ -14,6 +14,7 @@
 //! `[seq: u64 LE][len: u32 LE][crc32(payload): u32 LE][payload]`. A torn record at the tail of
 //! the newest segment (a crash during a write that was never acknowledged) is cut off on open.
 
+use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -76,7 +77,8 @@ struct Shared {
     committed: AtomicU64,
     /// Highest sequence number that the store has.
     applied: AtomicU64,
-    /// Bytes of records with `seq > applied` (including ones being written).
+    /// Bytes of records with `seq > applied` (including ones being written): what the spool
+    /// limit is checked against, so it must fall as soon as the store has a record.
     pending: AtomicU64,
     segments: Mutex<Vec<Segment>>,
     wake: Condvar,
@@ -112,11 +114,13 @@ fn segment_path(dir: &Path, first_seq: u64) -> PathBuf {
     dir.join(format!("{first_seq:020}.seg"))
 }
 
-/// Scans one segment, returning (last seq, valid length). Stops at the first torn record.
-fn scan_segment(path: &Path) -> io::Result<(Option<u64>, u64)> {
+/// Scans one segment, returning (last seq, valid length, bytes of the records after
+/// `applied`). Stops at the first torn record.
+fn scan_segment(path: &Path, applied: u64) -> io::Result<(Option<u64>, u64, u64)> {
     let mut r = BufReader::new(File::open(path)?);
     let mut last = None;
     let mut valid = 0u64;
+    let mut unapplied = 0u64;
     let mut header = [0u8; HEADER];
     let mut payload = Vec::new();
     loop {
@@ -133,8 +137,11 @@ fn scan_segment(path: &Path) -> io::Result<(Option<u64>, u64)> {
         }
         last = Some(seq);
         valid += (HEADER + len) as u64;
+        if seq > applied {
+            unapplied += (HEADER + len) as u64;
+        }
     }
-    Ok((last, valid))
+    Ok((last, valid, unapplied))
 }
 
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -179,7 +186,7 @@ impl Spool {
         let mut last_seq = applied;
         let mut pending = 0u64;
         for (first_seq, path) in names {
-            let (last, valid) = scan_segment(&path)?;
+            let (last, valid, unapplied) = scan_segment(&path, applied)?;
             let len = fs::metadata(&path)?.len();
             if valid < len {
                 tracing::warn!(path = %path.display(), valid, len, "cutting a torn record off the spool");
@@ -188,7 +195,7 @@ impl Spool {
             match last {
                 Some(last) if last > applied => {
                     last_seq = last_seq.max(last);
-                    pending += valid;
+                    pending += unapplied;
                     segments.push(Segment {
                         first_seq,
                         last_seq: last,
@@ -222,6 +229,7 @@ impl Spool {
             shared: shared.clone(),
             next: applied + 1,
             file: None,
+            unreleased: Mutex::new(VecDeque::new()),
         };
         Ok(Recovered {
             spool: Spool { shared, tx },
@@ -395,6 +403,8 @@ pub struct SpoolReader {
     shared: Arc<Shared>,
     next: u64,
     file: Option<(u64, BufReader<File>)>, // (segment first_seq, reader positioned at `next`)
+    /// (seq, bytes) of the records read and not released yet, oldest first.
+    unreleased: Mutex<VecDeque<(u64, u64)>>,
 }
 
 impl SpoolReader {
@@ -458,6 +468,9 @@ impl SpoolReader {
             }
             bytes += len;
             self.next += 1;
+            self.unreleased
+                .lock()
+                .push_back((seq, (HEADER + len) as u64));
             out.push((seq, payload));
         }
         Ok(out)
@@ -488,23 +501,103 @@ impl SpoolReader {
     }
 
     /// Records that the store has everything up to `seq`; deletes segments wholly stored.
+    ///
+    /// Pending bytes fall by each released record's size at once. (They used to fall only
+    /// when a whole segment was deleted, and the newest segment never is: with a limit below
+    /// the segment size, a spool that had once taken `max_pending_bytes` stayed "full" for
+    /// good and ingestion answered 503 with an empty spool.)
     pub fn release(&self, seq: u64) -> Result<(), SpoolError> {
         self.shared.applied.store(seq, Ordering::Release);
-        let mut segs = self.shared.segments.lock();
         let mut freed = 0u64;
-        // Never delete the newest segment: the committer may be appending to it.
-        while segs.len() > 1 && segs[0].last_seq <= seq {
-            let s = segs.remove(0);
-            freed += s.bytes;
-            fs::remove_file(&s.path)?;
+        {
+            let mut unreleased = self.unreleased.lock();
+            while let Some(&(s, bytes)) = unreleased.front()
+                && s <= seq
+            {
+                unreleased.pop_front();
+                freed += bytes;
+            }
         }
-        drop(segs);
-        // Pending counts records not yet stored; the exact bytes of a partly stored segment
-        // are not tracked, so pending falls as whole segments are released, plus a
-        // proportional estimate is avoided to keep the accounting simple and conservative.
         if freed > 0 {
             self.shared.pending.fetch_sub(freed, Ordering::AcqRel);
         }
+        let mut segs = self.shared.segments.lock();
+        // Never delete the newest segment: the committer may be appending to it.
+        while segs.len() > 1 && segs[0].last_seq <= seq {
+            let s = segs.remove(0);
+            fs::remove_file(&s.path)?;
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(max_pending_bytes: u64) -> SpoolOptions {
+        SpoolOptions {
+            max_pending_bytes,
+            segment_bytes: 64 << 20,
+            fsync: false,
+        }
+    }
+
+    /// A limit below the segment size: once the store has the records, the spool takes more
+    /// again (it used to stay full until a segment rotation that never came).
+    #[tokio::test]
+    async fn released_records_free_their_bytes_within_one_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = (HEADER + 100) as u64;
+        let Recovered {
+            spool, mut reader, ..
+        } = Spool::open(dir.path(), options(10 * record), 0).unwrap();
+        for _ in 0..10 {
+            spool.append(vec![1; 100]).await.unwrap();
+        }
+        assert_eq!(spool.pending_bytes(), 10 * record);
+        assert!(matches!(
+            spool.append(vec![1; 100]).await,
+            Err(SpoolError::Full { .. })
+        ));
+        let read = reader.read(4, 1 << 20).unwrap();
+        assert_eq!(read.len(), 4);
+        reader.release(4).unwrap();
+        assert_eq!(spool.pending_bytes(), 6 * record);
+        let rest = reader.read(100, 1 << 20).unwrap();
+        assert_eq!(rest.len(), 6);
+        reader.release(10).unwrap();
+        assert_eq!(spool.pending_bytes(), 0);
+        for _ in 0..10 {
+            spool.append(vec![2; 100]).await.unwrap();
+        }
+        assert_eq!(spool.committed_seq(), 20);
+        spool.close().await;
+    }
+
+    /// After a restart, pending counts only the records the store does not have.
+    #[tokio::test]
+    async fn reopening_counts_only_unapplied_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = (HEADER + 50) as u64;
+        {
+            let Recovered {
+                spool, committer, ..
+            } = Spool::open(dir.path(), options(1 << 20), 0).unwrap();
+            for _ in 0..5 {
+                spool.append(vec![3; 50]).await.unwrap();
+            }
+            spool.close().await;
+            committer.join().unwrap();
+        }
+        let Recovered {
+            spool, mut reader, ..
+        } = Spool::open(dir.path(), options(1 << 20), 3).unwrap();
+        assert_eq!(spool.pending_bytes(), 2 * record);
+        let read = reader.read(10, 1 << 20).unwrap();
+        assert_eq!(read.iter().map(|r| r.0).collect::<Vec<_>>(), vec![4, 5]);
+        reader.release(5).unwrap();
+        assert_eq!(spool.pending_bytes(), 0);
+        spool.close().await;
     }
 }

@@ -35,7 +35,7 @@ pub struct ClickHouseServer {
 static SERVER: OnceLock<ClickHouseServer> = OnceLock::new();
 static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind a free port")
         .local_addr()
@@ -1129,7 +1129,7 @@ on_clickhouse! {
 // Outages
 
 /// A server of one test's own, which the test stops and starts again (killed on drop).
-struct OwnServer {
+pub(crate) struct OwnServer {
     dir: tempfile::TempDir,
     host: String,
     http_port: u16,
@@ -1137,11 +1137,11 @@ struct OwnServer {
 }
 
 impl OwnServer {
-    fn start() -> OwnServer {
+    pub(crate) fn start() -> OwnServer {
         OwnServer::start_on("127.0.0.1", free_port(), free_port(), "")
     }
 
-    fn start_on(host: &str, http_port: u16, tcp_port: u16, extra: &str) -> OwnServer {
+    pub(crate) fn start_on(host: &str, http_port: u16, tcp_port: u16, extra: &str) -> OwnServer {
         let dir = tempfile::tempdir().expect("tempdir");
         write_config_on(dir.path(), host, http_port, tcp_port, extra);
         let mut s = OwnServer {
@@ -1154,7 +1154,7 @@ impl OwnServer {
         s
     }
 
-    fn resume(&mut self) {
+    pub(crate) fn resume(&mut self) {
         let child = Command::new(server_binary())
             .arg(format!(
                 "--config-file={}",
@@ -1174,14 +1174,14 @@ impl OwnServer {
     }
 
     /// Kills the server (no clean shutdown: an outage).
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("clickhouse://{}:{}/footfall", self.host, self.http_port)
     }
 }
@@ -1280,7 +1280,7 @@ async fn acknowledged_events_survive_a_clickhouse_outage() {
 // Cluster mode: two shards
 
 /// A port free on both 127.0.0.1 and 127.0.0.2 (the two shards listen on one port each).
-fn port_free_on_both() -> u16 {
+pub(crate) fn port_free_on_both() -> u16 {
     for _ in 0..50 {
         let port = free_port();
         if std::net::TcpListener::bind(("127.0.0.2", port)).is_ok() {

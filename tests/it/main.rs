@@ -4,6 +4,7 @@ mod api;
 mod browser;
 mod cli;
 mod clickhouse;
+mod cluster;
 mod common;
 mod dashboard;
 mod dashboard_browser;
