@@ -191,9 +191,13 @@ impl IdentityResolver {
             }
             return session;
         }
-        let recorded = self
-            .blocking(move |store| store.setting(&session_key(visitor_key)).ok().flatten())
-            .await
+        let looked_up = self
+            .blocking(move |store| store.setting(&session_key(visitor_key)))
+            .await;
+        // The store did not answer (in time): do not wait for it a second time to share.
+        let reachable = matches!(looked_up, Some(Ok(_)));
+        let recorded = looked_up
+            .and_then(Result::ok)
             .flatten()
             .and_then(|text| parse_shared(&text))
             .filter(|(_, last)| now_ms - *last <= SESSION_TIMEOUT_MS);
@@ -220,7 +224,9 @@ impl IdentityResolver {
             entry.2 = now_ms;
             entry.0.clone()
         };
-        self.share(visitor_key, &session, now_ms).await;
+        if reachable {
+            self.share(visitor_key, &session, now_ms).await;
+        }
         session
     }
 
