@@ -233,7 +233,7 @@ impl App {
             sites.clone(),
             enricher,
             recovered.spool,
-            IdentityResolver::new(dyn_store.clone()),
+            IdentityResolver::new(dyn_store.clone(), dyn_store.shared_between_nodes()),
             metrics.clone(),
             IngestOptions {
                 rate_limit_per_site: config.rate_limit_per_site,

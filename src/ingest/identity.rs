@@ -8,12 +8,14 @@
 //! recomputed. Nodes that made a day's salt at the same moment converge on the one the store
 //! kept within [`SALT_RECHECK_MS`].
 //!
-//! Sessions without a client id are shared through the store too: a node that has no live
-//! session of its own for a visitor looks for one another node recorded (setting
-//! `session:<visitor key>` = `<session>:<last event ms>`), and records the sessions it starts
-//! or continues (again at most every [`SHARE_EVERY_MS`]). Without this, a visit that a load
-//! balancer moved to another node mid-way was split into one session per node. The store is
-//! asked with a short timeout, so an unavailable store only costs that node the sharing.
+//! With a store several nodes share (ClickHouse), sessions without a client id are shared
+//! through it too: a node that has no live session of its own for a visitor looks for one
+//! another node recorded (setting `session:<visitor key>` = `<session>:<last event ms>`), and
+//! records the sessions it starts or continues (again at most every [`SHARE_EVERY_MS`]).
+//! Without this, a visit that a load balancer moved to another node mid-way was split into
+//! one session per node. The store is asked with a short timeout, so an unavailable store only
+//! costs that node the sharing. With DuckDB only one process can open the store, so the
+//! node's memory is the whole truth and the store is not asked.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -51,6 +53,7 @@ pub struct IdentityResolver {
     /// Visitor key → (session client string, last event time, when last recorded in the
     /// store), for the inactivity rule.
     sessions: Mutex<HashMap<u64, (String, i64, i64)>>,
+    share_sessions: bool,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -71,9 +74,13 @@ fn parse_salt(text: &str) -> Option<(i64, [u8; 32])> {
 }
 
 impl IdentityResolver {
-    pub fn new(store: Arc<dyn Store>) -> IdentityResolver {
+    /// `share_sessions`: record and look up cookieless sessions in the store, for stores that
+    /// several nodes write at once. A store only one process can open (DuckDB) gains nothing
+    /// from it and would pay a settings write per new session on its single write connection.
+    pub fn new(store: Arc<dyn Store>, share_sessions: bool) -> IdentityResolver {
         IdentityResolver {
             store,
+            share_sessions,
             salt: RwLock::new(None),
             sessions: Mutex::new(HashMap::new()),
         }
@@ -186,14 +193,17 @@ impl IdentityResolver {
     /// live one another node recorded in the store, else a new one.
     async fn session_by_inactivity(&self, visitor_key: u64, now_ms: i64) -> String {
         if let Some((session, share)) = self.live_session(visitor_key, now_ms) {
-            if share {
+            if share && self.share_sessions {
                 self.share(visitor_key, &session, now_ms).await;
             }
             return session;
         }
-        let looked_up = self
-            .blocking(move |store| store.setting(&session_key(visitor_key)))
-            .await;
+        let looked_up = if self.share_sessions {
+            self.blocking(move |store| store.setting(&session_key(visitor_key)))
+                .await
+        } else {
+            None
+        };
         // The store did not answer (in time): do not wait for it a second time to share.
         let reachable = matches!(looked_up, Some(Ok(_)));
         let recorded = looked_up
@@ -224,7 +234,7 @@ impl IdentityResolver {
             entry.2 = now_ms;
             entry.0.clone()
         };
-        if reachable {
+        if reachable && self.share_sessions {
             self.share(visitor_key, &session, now_ms).await;
         }
         session
@@ -318,8 +328,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn nodes_sharing_a_store_continue_each_others_cookieless_sessions() {
         let (store, _dir) = shared_store();
-        let a = IdentityResolver::new(store.clone());
-        let b = IdentityResolver::new(store.clone());
+        let a = IdentityResolver::new(store.clone(), true);
+        let b = IdentityResolver::new(store.clone(), true);
         let t = 1_795_560_120_000;
         let first = cookieless(&a, "UA-1", t).await;
         assert_eq!(cookieless(&a, "UA-1", t + 60_000).await, first);
@@ -351,8 +361,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn nodes_that_made_different_salts_switch_to_the_stored_one() {
         let (store, _dir) = shared_store();
-        let a = IdentityResolver::new(store.clone());
-        let b = IdentityResolver::new(store.clone());
+        let a = IdentityResolver::new(store.clone(), true);
+        let b = IdentityResolver::new(store.clone(), true);
         let t = 1_795_560_120_000;
         let day = i64::div_euclid(t, DAY_MS);
         let made_by_a = a.day_salt(t).await;
@@ -375,7 +385,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn one_node_ends_a_session_after_thirty_idle_minutes() {
         let (store, _dir) = shared_store();
-        let a = IdentityResolver::new(store);
+        let a = IdentityResolver::new(store, true);
         let t = 1_795_560_120_000;
         let first = cookieless(&a, "UA-1", t).await;
         assert_eq!(cookieless(&a, "UA-1", t + SESSION_TIMEOUT_MS).await, first);

@@ -98,6 +98,12 @@ pub trait Store: Send + Sync + 'static {
     /// Stored events of a site (all kinds, bots included): for tests and operators.
     fn count_events(&self, site: &SiteId) -> StoreResult<u64>;
 
+    /// Whether several footfall nodes may use this store at once (ClickHouse). They then share
+    /// through it what a single node keeps in memory (cookieless sessions).
+    fn shared_between_nodes(&self) -> bool {
+        false
+    }
+
     /// Flushes everything to durable storage before shutdown.
     fn checkpoint(&self) -> StoreResult<()>;
 }

@@ -487,6 +487,10 @@ impl Store for ClickHouseStore {
         self.delete_old_sessions(site, cutoff_ms)
     }
 
+    fn shared_between_nodes(&self) -> bool {
+        true
+    }
+
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {
         let rows = self.client.query(&format!(
             "SELECT count() FROM events WHERE site = {}",
