@@ -7,6 +7,7 @@ mod clickhouse;
 mod common;
 mod dashboard;
 mod dashboard_browser;
+mod dead_letter;
 mod durability;
 mod ecommerce;
 mod engagement;
