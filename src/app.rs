@@ -219,6 +219,7 @@ impl App {
             recovered.reader,
             tuning.writer.clone(),
             metrics.clone(),
+            crate::ingest::dead_letter::DeadLetters::in_data_dir(&config.data_dir),
             stop.clone(),
         )?;
 

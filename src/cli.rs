@@ -1,5 +1,6 @@
-//! The command line: `serve` (default), and admin commands (`site`, `user`, `token`, `seed`)
-//! that work on a stopped server's data directory, or on a shared ClickHouse store directly.
+//! The command line: `serve` (default), and admin commands (`site`, `user`, `token`, `seed`,
+//! `dead-letter`) that work on a stopped server's data directory, or on a shared ClickHouse
+//! store directly.
 
 use std::io::{BufRead, IsTerminal};
 use std::time::Instant;
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand};
 use crate::app::{App, DataDir, Tuning, ensure_first_admin, open_clickhouse};
 use crate::auth;
 use crate::config::{Config, GlobalArgs, ServeArgs, StoreConfig};
+use crate::ingest::dead_letter::DeadLetters;
 use crate::model::site::normalise_domain;
 use crate::model::{ApiToken, IpMode, Role, Site, SiteId, SiteSettings, User, valid_email};
 use crate::seed::{self, SeedOptions};
@@ -41,6 +43,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Batches the store refused for good, kept in `DATA_DIR/dead-letter/`.
+    #[command(subcommand)]
+    DeadLetter(DeadLetterCommand),
     /// Write realistic synthetic traffic into a site.
     Seed {
         #[arg(long)]
@@ -94,6 +99,15 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum DeadLetterCommand {
+    /// List them: spool position, time refused, site, events and the store's error.
+    List,
+    /// Append them to the store again once the cause is fixed; each one stored is deleted.
+    /// (They bypass the writer's de-duplication: replay each once.)
+    Replay,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create an API token and print it (shown once).
     Create { name: String },
@@ -103,6 +117,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(&cli.global, &ServeArgs::default()).await,
         Some(Command::Serve(args)) => serve(&cli.global, &args).await,
+        // Reading the files needs neither the store nor the data directory's lock.
+        Some(Command::DeadLetter(DeadLetterCommand::List)) => {
+            let config = Config::resolve(&cli.global, &ServeArgs::default())?;
+            list_dead_letters(&DeadLetters::in_data_dir(&config.data_dir))
+        }
         Some(command) => {
             let global = cli.global.clone();
             tokio::task::spawn_blocking(move || admin(&global, command)).await?
@@ -169,6 +188,25 @@ fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
     let store: &dyn Store = store.as_ref();
     match command {
         Command::Serve(_) => bail!("`serve` is not an admin command"),
+        Command::DeadLetter(DeadLetterCommand::List) => {
+            list_dead_letters(&DeadLetters::in_data_dir(&config.data_dir))?
+        }
+        Command::DeadLetter(DeadLetterCommand::Replay) => {
+            let letters = DeadLetters::in_data_dir(&config.data_dir);
+            let (mut stored, mut events) = (0, 0);
+            for path in letters.paths()? {
+                let letter = DeadLetters::read(&path)?;
+                store
+                    .append(std::slice::from_ref(&letter.batch), None)
+                    .with_context(|| format!("replaying {}", path.display()))?;
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("deleting {} after storing it", path.display()))?;
+                stored += 1;
+                events += letter.batch.events.len();
+            }
+            store.checkpoint()?;
+            println!("replayed {stored} dead-letter batches ({events} events)");
+        }
         Command::Site(SiteCommand::Add { site_id, domains }) => {
             let id = SiteId::parse(&site_id).context("SITE_ID")?;
             let domains = parse_domains(&domains)?;
@@ -306,6 +344,28 @@ fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
                 stats.events as f64 / secs.max(1e-9)
             );
         }
+    }
+    Ok(())
+}
+
+fn list_dead_letters(letters: &DeadLetters) -> anyhow::Result<()> {
+    let paths = letters.paths()?;
+    println!(
+        "{} dead-letter batches in {}",
+        paths.len(),
+        letters.dir().display()
+    );
+    for path in paths {
+        let l = DeadLetters::read(&path)?;
+        println!(
+            "seq {} refused at {} ms: site {}, session {:016x}, {} events: {}",
+            l.seq,
+            l.at_ms,
+            l.batch.site.as_str(),
+            l.batch.session.0,
+            l.batch.events.len(),
+            l.error
+        );
     }
     Ok(())
 }

@@ -27,6 +27,9 @@ pub struct Metrics {
     pub events_stored: Counter,
     pub duplicates_dropped: Counter,
     pub store_errors: Counter,
+    /// Batches the store refused for good, kept in `DATA_DIR/dead-letter/`.
+    pub dead_letter_batches: Counter,
+    pub dead_letter_events: Counter,
     pub spool_pending: Gauge,
     pub batch_events: Histogram,
     pub store_write_seconds: Histogram,
@@ -50,6 +53,8 @@ impl Metrics {
             events_stored: Counter::default(),
             duplicates_dropped: Counter::default(),
             store_errors: Counter::default(),
+            dead_letter_batches: Counter::default(),
+            dead_letter_events: Counter::default(),
             spool_pending: Gauge::default(),
             batch_events: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
             store_write_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
@@ -88,8 +93,18 @@ impl Metrics {
         );
         registry.register(
             "store_errors",
-            "Failed store writes (retried)",
+            "Failed store appends (unavailable: retried; refused: split, then dead-lettered)",
             m.store_errors.clone(),
+        );
+        registry.register(
+            "dead_letter_batches",
+            "Batches the store refused for good, written to DATA_DIR/dead-letter",
+            m.dead_letter_batches.clone(),
+        );
+        registry.register(
+            "dead_letter_events",
+            "Events in dead-letter batches (accepted = stored + duplicates + these)",
+            m.dead_letter_events.clone(),
         );
         registry.register(
             "spool_pending_bytes",

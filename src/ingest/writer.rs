@@ -2,8 +2,15 @@
 //!
 //! It reads committed spool records in order, drops events already stored (a bounded window of
 //! recent event ids, warmed from the store on start, so a client's retried batch is not stored
-//! twice), and appends with the spool position in the same store transaction. A failing store
-//! is retried with backoff; the spool keeps every acknowledged record meanwhile.
+//! twice), and appends with the spool position in the same store transaction.
+//!
+//! Failures: an unavailable store (network, timeouts, overload: `StoreError::Unavailable`) is
+//! retried with backoff for as long as it takes; the spool keeps every acknowledged record
+//! meanwhile. A store that refuses an append as bad (`Internal`: bad data, bad schema) would be
+//! refused again, and stalling on it would stop all ingestion behind it; so the append is
+//! split in halves, in spool order, until the refused batches stand alone, everything else is
+//! stored, and each refused batch is written to the dead-letter directory (`dead_letter.rs`)
+//! before the spool position moves past it. Nothing acknowledged is dropped.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -11,10 +18,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::dead_letter::{DeadLetter, DeadLetters};
 use super::spool::SpoolReader;
 use crate::metrics::Metrics;
 use crate::model::Batch;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Remembers the most recent event ids; forgets the oldest beyond its capacity.
 pub struct Dedup {
@@ -82,6 +90,7 @@ pub fn spawn(
     mut reader: SpoolReader,
     options: WriterOptions,
     metrics: Arc<Metrics>,
+    dead_letters: DeadLetters,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<thread::JoinHandle<()>> {
     thread::Builder::new()
@@ -117,7 +126,7 @@ pub fn spawn(
                     continue;
                 };
                 let mut batches = Vec::with_capacity(records.len());
-                let mut events = 0usize;
+                let mut seqs = Vec::with_capacity(records.len());
                 let mut duplicates = 0u64;
                 for (seq, payload) in &records {
                     let Some(mut batch) = decode(payload) else {
@@ -127,33 +136,130 @@ pub fn spawn(
                     let before = batch.events.len();
                     batch.events.retain(|e| dedup.first_time(e.eid));
                     duplicates += (before - batch.events.len()) as u64;
-                    events += batch.events.len();
                     if !batch.events.is_empty() {
                         batches.push(batch);
+                        seqs.push(*seq);
                     }
                 }
-                let mut backoff = Duration::from_millis(50);
-                loop {
-                    let started = Instant::now();
-                    match store.append(&batches, Some(last_seq)) {
-                        Ok(()) => {
-                            metrics.record_write(events as u64, duplicates, started.elapsed());
-                            break;
-                        }
-                        Err(e) => {
-                            metrics.store_errors.inc();
-                            tracing::error!(error = %e, retry_in = ?backoff, "store append failed");
-                            thread::sleep(backoff);
-                            backoff = (backoff * 2).min(Duration::from_secs(10));
-                        }
-                    }
-                }
+                // The records are decoded: their bytes are not needed while storing.
+                drop(records);
+                let sink = Sink {
+                    store: store.as_ref(),
+                    metrics: &metrics,
+                    dead_letters: &dead_letters,
+                };
+                sink.store(&batches, &seqs, last_seq);
+                metrics.duplicates_dropped.inc_by(duplicates);
                 if let Err(e) = reader.release(last_seq) {
                     tracing::warn!(error = %e, "could not delete a stored spool segment");
                 }
                 metrics.spool_pending.set(reader_pending(&reader));
             }
         })
+}
+
+/// How often a lone batch is tried before it is taken for refused for good: an error the
+/// store misclassifies as permanent gets a few more chances.
+const LONE_ATTEMPTS: u32 = 3;
+
+/// What the writer needs to store one read of the spool.
+struct Sink<'a> {
+    store: &'a dyn Store,
+    metrics: &'a Metrics,
+    dead_letters: &'a DeadLetters,
+}
+
+impl Sink<'_> {
+    /// Stores `batches` (the spool records `seqs`, in order) and records `end` as the spool
+    /// position reached. Unavailable stores are retried with backoff, forever: the spool keeps
+    /// the records meanwhile. When the store refuses the append as bad (`Internal`), the
+    /// append is split in halves, each stored in spool order with the position of its last
+    /// record, recursively, until each refused batch stands alone; a lone refused batch goes
+    /// to the dead-letter directory and the position moves past it.
+    fn store(&self, batches: &[Batch], seqs: &[u64], end: u64) {
+        let refused = match self.append(batches, end, 1) {
+            None => return,
+            Some(error) => error,
+        };
+        if batches.len() > 1 {
+            let mid = batches.len() / 2;
+            tracing::warn!(batches = batches.len(), error = %refused,
+                "the store refused an append; splitting it to find the refused batches");
+            self.store(&batches[..mid], &seqs[..mid], seqs[mid - 1]);
+            self.store(&batches[mid..], &seqs[mid..], end);
+            return;
+        }
+        let Some((batch, &seq)) = batches.first().zip(seqs.first()) else {
+            // Nothing to store, and the position alone was refused: keep trying (an operator
+            // must fix the store; nothing is lost meanwhile).
+            self.append(batches, end, u32::MAX);
+            return;
+        };
+        // A lone batch: a few more tries before it counts as refused for good.
+        let Some(error) = self.append(batches, end, LONE_ATTEMPTS) else {
+            return;
+        };
+        let letter = DeadLetter {
+            seq,
+            at_ms: crate::clock::now_ms(),
+            error,
+            batch: batch.clone(),
+        };
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match self.dead_letters.write(&letter) {
+                Ok(path) => {
+                    tracing::error!(seq, events = batch.events.len(), path = %path.display(),
+                        error = %letter.error, "the store refused a batch; kept as a dead letter");
+                    break;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, retry_in = ?backoff, "cannot write a dead letter");
+                    thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+        self.metrics.dead_letter_batches.inc();
+        self.metrics
+            .dead_letter_events
+            .inc_by(batch.events.len() as u64);
+        // Only the position: the refused batch is on disk, so the spool may let it go.
+        self.append(&[], end, u32::MAX);
+    }
+
+    /// Appends with backoff while the store is unavailable; returns the error text once the
+    /// store refused the append (`Internal`) `refusals` times, `None` once it is stored.
+    fn append(&self, batches: &[Batch], end: u64, refusals: u32) -> Option<String> {
+        let mut backoff = Duration::from_millis(50);
+        let mut refused = 0;
+        loop {
+            let started = Instant::now();
+            match self.store.append(batches, Some(end)) {
+                Ok(()) => {
+                    let events = batches.iter().map(|b| b.events.len() as u64).sum();
+                    self.metrics.record_write(events, 0, started.elapsed());
+                    return None;
+                }
+                Err(StoreError::Unavailable(e)) => {
+                    self.metrics.store_errors.inc();
+                    tracing::error!(error = %e, retry_in = ?backoff, "store unavailable; retrying");
+                }
+                // Bad data or schema (or another refusal): retrying the same append cannot help.
+                Err(e) => {
+                    let e = e.to_string();
+                    self.metrics.store_errors.inc();
+                    refused += 1;
+                    if refused >= refusals {
+                        return Some(e);
+                    }
+                    tracing::error!(error = %e, retry_in = ?backoff, "store append refused; retrying");
+                }
+            }
+            thread::sleep(backoff);
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+        }
+    }
 }
 
 fn reader_pending(reader: &SpoolReader) -> i64 {

@@ -8,6 +8,7 @@ mod cluster;
 mod common;
 mod dashboard;
 mod dashboard_browser;
+mod dead_letter;
 mod durability;
 mod ecommerce;
 mod engagement;

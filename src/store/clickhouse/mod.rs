@@ -80,8 +80,9 @@ pub struct ClickHouseStore {
     node: String,
     /// This node's recorded spool position: the next spool append starts after it.
     applied: Mutex<u64>,
-    /// The chunk whose last append failed with an unknown outcome (see `write.rs`).
-    suspect: Mutex<Option<u64>>,
+    /// The chunk whose last append failed with an unknown outcome (see `write.rs`), with the
+    /// spool position that append would have recorded: which spool records it held.
+    suspect: Mutex<Option<(u64, Option<u64>)>>,
     max_insert_rows: usize,
 }
 
@@ -144,7 +145,11 @@ impl ClickHouseStore {
     /// replay those spool records, after skipping events it finds stored, so the partial rows
     /// are deleted first (a mutation, waited for) and the replay writes the chunk whole.
     fn roll_back_unrecorded_chunk(&self, applied: u64) -> StoreResult<()> {
-        let id = self.spool_chunk_id(applied);
+        self.roll_back_chunk(self.spool_chunk_id(applied))
+    }
+
+    /// Deletes every row of chunk `id` (a mutation per table, waited for).
+    fn roll_back_chunk(&self, id: u64) -> StoreResult<()> {
         let mut found = false;
         for table in FACT_TABLES {
             let rows = self
@@ -342,7 +347,24 @@ impl Store for ClickHouseStore {
         let rows = write::rows(batches, id).map_err(|e| {
             StoreError::Internal(format!("cannot serialise rows for ClickHouse: {e}"))
         })?;
-        let suspect = *self.suspect.lock() == Some(id);
+        // A chunk id names the spool records after a position; the writer, isolating a batch
+        // the store refuses, may next append fewer of them (up to an earlier position) under
+        // the same id. The rows that landed of the failed attempt are then not all part of
+        // this append, and skipping by key would be wrong: delete them, then insert whole.
+        let previous = *self.suspect.lock();
+        let suspect = match previous {
+            Some((sid, seq)) if sid == id && seq == spool_seq => true,
+            Some((sid, _)) if sid == id => {
+                tracing::warn!(
+                    chunk = id,
+                    "a different append reuses a failed chunk; deleting its rows"
+                );
+                self.roll_back_chunk(id)?;
+                *self.suspect.lock() = None;
+                false
+            }
+            _ => false,
+        };
         let result = write::insert(&self.client, &rows, id, suspect, self.max_insert_rows)
             .and_then(|skipped| {
                 if skipped > 0 {
@@ -369,7 +391,7 @@ impl Store for ClickHouseStore {
             }
             Err(e) => {
                 // Whatever the error, part of the chunk may be stored: the retry checks.
-                *self.suspect.lock() = Some(id);
+                *self.suspect.lock() = Some((id, spool_seq));
                 Err(e.into())
             }
         }

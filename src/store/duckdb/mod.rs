@@ -57,6 +57,10 @@ pub(crate) fn map_err(e: duckdb::Error) -> StoreError {
     let text = e.to_string();
     if text.contains("Duplicate key") || text.contains("PRIMARY KEY or UNIQUE constraint") {
         StoreError::Conflict(text)
+    } else if text.contains("IO Error") || text.contains("Out of Memory Error") {
+        // A full disk or memory pressure is not the data's fault: the writer retries these
+        // instead of setting the batch aside as refused.
+        StoreError::Unavailable(text)
     } else {
         StoreError::Internal(text)
     }
