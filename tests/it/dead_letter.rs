@@ -110,6 +110,9 @@ impl Store for Refusing {
     fn engagement(&self, plan: &engagement::EngagementPlan) -> StoreResult<engagement::Engagement> {
         self.inner.engagement(plan)
     }
+    fn delete_sessions_before(&self, site: &SiteId, cutoff_ms: i64) -> StoreResult<u64> {
+        self.inner.delete_sessions_before(site, cutoff_ms)
+    }
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {
         self.inner.count_events(site)
     }
