@@ -7,9 +7,69 @@
 
 use std::collections::BTreeMap;
 
-use crate::query::ecommerce::{CountryRevenue, EcommercePoint, SourceRevenue};
+use crate::query::ecommerce::{
+    CountryRevenue, Ecommerce, EcommercePoint, SourceRevenue, average_order_value,
+};
+use crate::query::live::ActiveVisitor;
 use crate::query::zone::Zone;
-use crate::query::{Amount, Granularity, SeriesPoint, TimeRange};
+use crate::query::{Amount, Granularity, SeriesPoint, TimeRange, TopRow};
+
+/// A count read from SQL as a signed integer; never negative in practice.
+pub(crate) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Adds one (action, currency) row of order totals: purchases count as orders, revenue and
+/// average order value; anything else (refunds) to the refund figures.
+pub(crate) fn add_order_totals(
+    out: &mut Ecommerce,
+    action: &str,
+    currency: Option<String>,
+    events: i64,
+    valued: i64,
+    minor: i64,
+) {
+    if action == "purchase" {
+        out.orders += count(events);
+        if let Some(currency) = currency {
+            if let Some(aov) = average_order_value(minor, count(valued)) {
+                out.average_order_value.push(Amount {
+                    currency: currency.clone(),
+                    minor: aov,
+                });
+            }
+            out.revenue.push(Amount { currency, minor });
+        }
+    } else {
+        out.refunds.count += count(events);
+        if let Some(currency) = currency {
+            out.refunds.amount.push(Amount { currency, minor });
+        }
+    }
+}
+
+/// The pages live visitors are on, most visitors first, then by path.
+pub(crate) fn live_pages(visitors: &[ActiveVisitor]) -> Vec<TopRow> {
+    let mut pages: Vec<TopRow> = Vec::new();
+    for v in visitors {
+        match pages
+            .iter_mut()
+            .find(|p| p.value.as_deref() == Some(v.current_page.as_str()))
+        {
+            Some(row) => {
+                row.visitors += 1;
+                row.count += 1;
+            }
+            None => pages.push(TopRow {
+                value: Some(v.current_page.clone()),
+                visitors: 1,
+                count: 1,
+            }),
+        }
+    }
+    pages.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    pages
+}
 
 fn local_label(g: Granularity, wall_ms: i64) -> String {
     let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(wall_ms) else {

@@ -11,11 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use super::client::{Client, ClientError, RowExt, quote};
 use super::sql::{events_where, local_ts, sessions_starting_in};
 use crate::query::Amount;
-use crate::query::ecommerce::{
-    Ecommerce, EcommercePlan, Funnel, ProductRow, average_order_value, rate,
-};
+use crate::query::ecommerce::{Ecommerce, EcommercePlan, Funnel, ProductRow, rate};
 use crate::store::StoreResult;
-use crate::store::assemble::{Breakdown, ecommerce_series};
+use crate::store::assemble::count;
+use crate::store::assemble::{Breakdown, add_order_totals, ecommerce_series};
 
 /// The orders among the filtered events: (session_id, eid, ts_ms, currency, value_minor).
 fn orders(filter: &str) -> String {
@@ -29,10 +28,6 @@ fn orders(filter: &str) -> String {
               GROUP BY transaction_id
           ))"
     )
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 fn first_u64(c: &Client, sql: &str) -> StoreResult<u64> {
@@ -132,23 +127,7 @@ pub(super) fn ecommerce(c: &Client, plan: &EcommercePlan) -> StoreResult<Ecommer
         let events = r.at(2)?.i64()?;
         let valued = r.at(3)?.i64()?;
         let minor = r.at(4)?.opt_i64()?.unwrap_or(0);
-        if what == "purchase" {
-            out.orders += count(events);
-            if let Some(currency) = currency {
-                if let Some(aov) = average_order_value(minor, count(valued)) {
-                    out.average_order_value.push(Amount {
-                        currency: currency.clone(),
-                        minor: aov,
-                    });
-                }
-                out.revenue.push(Amount { currency, minor });
-            }
-        } else {
-            out.refunds.count += count(events);
-            if let Some(currency) = currency {
-                out.refunds.amount.push(Amount { currency, minor });
-            }
-        }
+        add_order_totals(&mut out, &what, currency, events, valued, minor);
     }
 
     // Orders per (session, currency), then the sessions' source and country (their merged

@@ -18,6 +18,7 @@ use crate::query::engagement::{
 };
 use crate::query::{Amount, TimeRange};
 use crate::store::StoreResult;
+use crate::store::assemble::count;
 
 /// The filtered sessions with who they belong to: `id` (non-null: sessions without one are
 /// left out), `uid` (the user: the session's own, else the visitor's first identity link).
@@ -101,10 +102,6 @@ fn order_sql(sort: EngagementSort) -> &'static str {
         EngagementSort::FirstSeen => "first_seen_ms DESC, id",
         EngagementSort::FirstSeenAsc => "first_seen_ms ASC, id",
     }
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 pub(super) fn engagement(c: &Client, plan: &EngagementPlan) -> StoreResult<Engagement> {

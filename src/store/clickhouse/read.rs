@@ -13,7 +13,7 @@ use crate::model::{SessionId, SiteId, VisitorId};
 use crate::query::live::{ACTIVE_WINDOW_MS, ActiveVisitor, Live, LiveEvent, LivePlan};
 use crate::query::{
     Amount, EventRow, SessionDetail, SessionDetailPlan, SessionListPlan, SessionPage, SessionSort,
-    SessionSummary, TimeRange, TopRow,
+    SessionSummary, TimeRange,
 };
 use crate::store::StoreResult;
 
@@ -261,24 +261,7 @@ pub(super) fn live(c: &Client, plan: &LivePlan) -> StoreResult<Live> {
     }
     let all: Vec<ActiveVisitor> = all.into_iter().map(|(v, _)| v).collect();
 
-    let mut pages: Vec<TopRow> = Vec::new();
-    for v in &all {
-        match pages
-            .iter_mut()
-            .find(|p| p.value.as_deref() == Some(v.current_page.as_str()))
-        {
-            Some(row) => {
-                row.visitors += 1;
-                row.count += 1;
-            }
-            None => pages.push(TopRow {
-                value: Some(v.current_page.clone()),
-                visitors: 1,
-                count: 1,
-            }),
-        }
-    }
-    pages.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    let pages = crate::store::assemble::live_pages(&all);
 
     let rows = c.query(&format!(
         "SELECT session_id, {EVENT_ROW_COLUMNS} FROM events WHERE {filter}

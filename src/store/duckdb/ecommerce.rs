@@ -16,11 +16,10 @@ use duckdb::{Connection, params_from_iter};
 use super::map_err;
 use super::sql::{Params, events_where, local_ts};
 use crate::query::Amount;
-use crate::query::ecommerce::{
-    Ecommerce, EcommercePlan, Funnel, ProductRow, average_order_value, rate,
-};
+use crate::query::ecommerce::{Ecommerce, EcommercePlan, Funnel, ProductRow, rate};
 use crate::store::StoreResult;
-use crate::store::assemble::{Breakdown, ecommerce_series};
+use crate::store::assemble::count;
+use crate::store::assemble::{Breakdown, add_order_totals, ecommerce_series};
 
 /// The first purchase event of each transaction in the filtered events: the orders.
 const ORDERS: &str = "
@@ -188,10 +187,6 @@ pub(super) fn statements(plan: &EcommercePlan) -> Statements {
     }
 }
 
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
 pub(super) fn ecommerce(conn: &Connection, plan: &EcommercePlan) -> StoreResult<Ecommerce> {
     let st = statements(plan);
     let mut out = Ecommerce::default();
@@ -242,23 +237,7 @@ pub(super) fn ecommerce(conn: &Connection, plan: &EcommercePlan) -> StoreResult<
         .map_err(map_err)?;
     for row in rows {
         let (what, currency, events, valued, minor) = row.map_err(map_err)?;
-        if what == "purchase" {
-            out.orders += count(events);
-            if let Some(currency) = currency {
-                if let Some(aov) = average_order_value(minor, count(valued)) {
-                    out.average_order_value.push(Amount {
-                        currency: currency.clone(),
-                        minor: aov,
-                    });
-                }
-                out.revenue.push(Amount { currency, minor });
-            }
-        } else {
-            out.refunds.count += count(events);
-            if let Some(currency) = currency {
-                out.refunds.amount.push(Amount { currency, minor });
-            }
-        }
+        add_order_totals(&mut out, &what, currency, events, valued, minor);
     }
     drop(stmt);
 

@@ -21,6 +21,7 @@ use crate::query::engagement::{
     ScoreInput, cohort_table,
 };
 use crate::store::StoreResult;
+use crate::store::assemble::count;
 
 /// Identity links: the user each visitor first signed in as.
 const LINKS: &str = "
@@ -220,10 +221,6 @@ pub(super) fn statements(plan: &EngagementPlan) -> Statements {
         cohorts,
         cohort_params,
     }
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 /// The row id as the API shows it: the user id, or the visitor id in hex.

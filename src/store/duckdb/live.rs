@@ -7,8 +7,8 @@ use super::map_err;
 use super::read::{EVENT_ROW_COLUMNS, event_row};
 use super::sql::{Params, events_where};
 use crate::model::{SessionId, VisitorId};
+use crate::query::TimeRange;
 use crate::query::live::{ACTIVE_WINDOW_MS, ActiveVisitor, Live, LiveEvent, LivePlan};
-use crate::query::{TimeRange, TopRow};
 use crate::store::StoreResult;
 
 pub(super) fn live(conn: &Connection, plan: &LivePlan) -> StoreResult<Live> {
@@ -49,24 +49,7 @@ pub(super) fn live(conn: &Connection, plan: &LivePlan) -> StoreResult<Live> {
         .map_err(map_err)?;
     let all: Vec<ActiveVisitor> = rows.collect::<Result<_, _>>().map_err(map_err)?;
 
-    let mut pages: Vec<TopRow> = Vec::new();
-    for v in &all {
-        match pages
-            .iter_mut()
-            .find(|p| p.value.as_deref() == Some(v.current_page.as_str()))
-        {
-            Some(row) => {
-                row.visitors += 1;
-                row.count += 1;
-            }
-            None => pages.push(TopRow {
-                value: Some(v.current_page.clone()),
-                visitors: 1,
-                count: 1,
-            }),
-        }
-    }
-    pages.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    let pages = crate::store::assemble::live_pages(&all);
 
     let limit = p.bind(Value::BigInt(i64::from(plan.events)));
     let events_sql = format!(

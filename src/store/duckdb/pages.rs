@@ -22,6 +22,7 @@ use crate::query::pages::{
     ScrollDepth, average_time_ms,
 };
 use crate::store::StoreResult;
+use crate::store::assemble::count;
 
 /// Per page: views, visitors, timed views, summed time, scroll depth counts; one page of rows
 /// after the total (a row of `NULL`s past the end, so the total is always there).
@@ -181,10 +182,6 @@ fn with_paths(params: &mut [Value], paths: &[String]) -> StoreResult<()> {
         *last = Value::Text(json);
     }
     Ok(())
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
 }
 
 pub(super) fn pages(conn: &Connection, plan: &PagesPlan) -> StoreResult<Pages> {
