@@ -70,7 +70,7 @@ impl Default for WriterOptions {
         WriterOptions {
             max_bytes: 32 << 20,
             linger: Duration::from_millis(100),
-            dedup_window: 2_000_000,
+            dedup_window: crate::store::DEDUP_WINDOW,
         }
     }
 }

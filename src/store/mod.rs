@@ -39,6 +39,10 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How many recent event ids the ingest writer remembers to drop re-sent events, and how
+/// many a store keeps so that a restarted writer remembers them too.
+pub const DEDUP_WINDOW: usize = 2_000_000;
+
 /// What footfall needs from a database: DuckDB (embedded) and ClickHouse (scale-out).
 pub trait Store: Send + Sync + 'static {
     // --- ingest ---
@@ -48,7 +52,9 @@ pub trait Store: Send + Sync + 'static {
     fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()>;
     /// The spool sequence number of the last record stored (0 when none).
     fn applied_spool_seq(&self) -> StoreResult<u64>;
-    /// The de-duplication keys of the most recently received events, newest first.
+    /// The de-duplication keys of the most recently ingested events (appended with a spool
+    /// position), newest first. At least the last [`DEDUP_WINDOW`] are kept; a store may also
+    /// return seeded events' keys.
     fn recent_event_ids(&self, limit: usize) -> StoreResult<Vec<u64>>;
 
     // --- metadata ---

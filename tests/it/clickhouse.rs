@@ -316,14 +316,13 @@ fn conformance_append_and_positions(store: &dyn Store) {
     assert_eq!(store.applied_spool_seq().unwrap(), 0);
     assert_eq!(store.count_events(&demo).unwrap(), 0);
     let t = 1_795_560_120_000;
+    // Seeded (no spool position) first, then two ingested appends.
+    store.append(&[small_batch("s1", 100, t, 4)], None).unwrap();
     store
-        .append(&[small_batch("s1", 100, t, 4)], Some(3))
+        .append(&[small_batch("s2", 200, t + 10_000, 3)], Some(3))
         .unwrap();
     store
-        .append(&[small_batch("s2", 200, t + 10_000, 3)], Some(9))
-        .unwrap();
-    store
-        .append(&[small_batch("s3", 300, t + 20_000, 2)], None)
+        .append(&[small_batch("s3", 300, t + 20_000, 2)], Some(9))
         .unwrap();
     assert_eq!(store.count_events(&demo).unwrap(), 9);
     assert_eq!(store.count_events(&site("other")).unwrap(), 0);
@@ -333,7 +332,11 @@ fn conformance_append_and_positions(store: &dyn Store) {
         vec![301, 300, 202],
         "newest first"
     );
-    assert_eq!(store.recent_event_ids(100).unwrap().len(), 9);
+    // Every ingested event is remembered; a store may remember seeded ones too.
+    let remembered = store.recent_event_ids(100).unwrap();
+    for id in [200, 201, 202, 300, 301] {
+        assert!(remembered.contains(&id), "{id} in {remembered:?}");
+    }
 }
 
 fn conformance_metadata(store: &dyn Store) {
@@ -757,8 +760,6 @@ fn session_lists_and_details_are_the_same_in_both_stores() {
 fn live_views_are_the_same_in_both_stores() {
     let p = seeded_pair(3_000, 1);
     let range = TimeRange::new(NOW - 86_400_000, NOW).unwrap();
-    let last = p.duck.recent_event_ids(1).unwrap();
-    assert_eq!(last, p.ch.recent_event_ids(1).unwrap());
     for filters in filter_sets(&p.duck, range) {
         for now_ms in [NOW, NOW - 3_600_000, NOW - 7_200_000] {
             let plan = LivePlan {

@@ -54,7 +54,7 @@ pub(super) fn live(conn: &Connection, plan: &LivePlan) -> StoreResult<Live> {
     let limit = p.bind(Value::BigInt(i64::from(plan.events)));
     let events_sql = format!(
         "SELECT session_id, {EVENT_ROW_COLUMNS} FROM events WHERE {filter}
-         ORDER BY ts DESC, eid LIMIT {limit}"
+         ORDER BY ts DESC, rowid DESC LIMIT {limit}"
     );
     let mut stmt = conn.prepare(&events_sql).map_err(map_err)?;
     let rows = stmt

@@ -35,6 +35,8 @@ pub struct DuckDbOptions {
     pub memory_limit: String,
     pub threads: u32,
     pub read_connections: usize,
+    /// How many ids of ingested events `recent_ids` keeps for the writer's de-duplication.
+    pub recent_ids: usize,
 }
 
 impl Default for DuckDbOptions {
@@ -43,6 +45,7 @@ impl Default for DuckDbOptions {
             memory_limit: "1GB".into(),
             threads: 2,
             read_connections: 4,
+            recent_ids: crate::store::DEDUP_WINDOW,
         }
     }
 }
@@ -51,6 +54,7 @@ pub struct DuckDbStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    recent_ids: usize,
 }
 
 pub(crate) fn map_err(e: duckdb::Error) -> StoreError {
@@ -95,6 +99,7 @@ impl DuckDbStore {
             path,
             writer: Mutex::new(conn),
             readers: Mutex::new(readers),
+            recent_ids: options.recent_ids,
         })
     }
 
@@ -160,7 +165,7 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
 impl Store for DuckDbStore {
     fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()> {
         let mut conn = self.writer.lock();
-        write::append(&mut conn, batches, spool_seq)
+        write::append(&mut conn, batches, spool_seq, self.recent_ids)
     }
 
     fn applied_spool_seq(&self) -> StoreResult<u64> {
@@ -393,6 +398,74 @@ mod tests {
         );
         drop(conn);
         assert_eq!(store.applied_spool_seq().unwrap(), 7);
+    }
+
+    /// Ingested appends remember their event ids, newest first, and the table is cut back to
+    /// the window once it holds half a window more; seeded appends remember nothing.
+    #[test]
+    fn recent_ids_remember_ingested_events_within_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = DuckDbOptions {
+            recent_ids: 4,
+            ..DuckDbOptions::default()
+        };
+        let store = DuckDbStore::open(dir.path(), &options).unwrap();
+        let moves = |first: u64, n: u64| {
+            let mut b = batch("demo", vec![EventData::Move { x: 1, y: 2 }; n as usize]);
+            for (k, e) in b.events.iter_mut().enumerate() {
+                e.eid = first + k as u64;
+            }
+            b
+        };
+        store.append(&[moves(100, 3)], None).unwrap();
+        assert_eq!(store.recent_event_ids(10).unwrap(), Vec::<u64>::new());
+        store.append(&[moves(200, 3)], Some(1)).unwrap();
+        store.append(&[moves(300, 3)], Some(2)).unwrap();
+        // 6 ids: not yet above 4 + 2.
+        assert_eq!(
+            store.recent_event_ids(10).unwrap(),
+            vec![302, 301, 300, 202, 201, 200]
+        );
+        store.append(&[moves(400, 2)], Some(3)).unwrap();
+        // 8 ids: everything older than the 5th newest (seq 2) goes.
+        assert_eq!(
+            store.recent_event_ids(10).unwrap(),
+            vec![401, 400, 302, 301, 300]
+        );
+        assert_eq!(store.recent_event_ids(2).unwrap(), vec![401, 400]);
+        assert_eq!(
+            store.count_events(&SiteId::parse("demo").unwrap()).unwrap(),
+            11
+        );
+    }
+
+    /// Migration 6 moves the newest ids out of `events` into `recent_ids` and drops the column.
+    #[test]
+    fn migration_6_keeps_the_newest_event_ids() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in &schema::MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO events (site, ts, eid, visitor_id, session_id, bot, kind, path) VALUES
+               ('demo', '2026-01-01 10:00:02', 12, 1, 1, false, 'click', '/'),
+               ('demo', '2026-01-01 10:00:00', 10, 1, 1, false, 'click', '/'),
+               ('demo', '2026-01-01 10:00:01', 11, 1, 1, false, 'click', '/');",
+        )
+        .unwrap();
+        conn.execute_batch(schema::MIGRATIONS[5]).unwrap();
+        assert_eq!(
+            write::recent_event_ids(&conn, 10).unwrap(),
+            vec![12, 11, 10]
+        );
+        let has_eid: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'events' AND column_name = 'eid'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(has_eid, 0);
     }
 
     #[test]

@@ -204,7 +204,7 @@ pub(super) fn session_detail(
 
     let mut stmt = conn
         .prepare(
-            &format!("SELECT {EVENT_ROW_COLUMNS} FROM events WHERE site = $1 AND session_id = $2 ORDER BY ts, eid"),
+            &format!("SELECT {EVENT_ROW_COLUMNS} FROM events WHERE site = $1 AND session_id = $2 ORDER BY ts, rowid"),
         )
         .map_err(map_err)?;
     let rows = stmt

@@ -3,11 +3,14 @@
 //!
 //! Row-by-row `INSERT` manages a few hundred rows a second and the row appender about a
 //! hundred thousand of these wide rows; building columns and appending them as Arrow record
-//! batches is several times faster again. Rows are sorted by (site, session, time) before
-//! appending so that columns that repeat within a session (path, title) compress into long
-//! runs. Commerce events also go to `commerce` (same columns) and pageviews to `pageviews` (a
-//! few columns), which reports scan instead of every event. Each batch adds a rollup row to `batches`, and each session's row in `sessions` (its
-//! figures and attributes) is merged with what the append adds (see [`MERGE_SESSIONS`]).
+//! batches is several times faster again. Rows are sorted by site, then sessions in the order
+//! they started, each session's events in time order, before appending: columns that repeat
+//! within a session (path, title) compress into long runs and times into narrow bit widths.
+//! Commerce events also go to `commerce` (same columns) and pageviews to `pageviews` (a few
+//! columns), which reports scan instead of every event. Each batch adds a rollup row to
+//! `batches`, each session's row in `sessions` (its figures and attributes) is merged with what
+//! the append adds (see [`MERGE_SESSIONS`]), and appends from the spool record their event ids
+//! in `recent_ids` for the writer's de-duplication after a restart.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -163,18 +166,40 @@ pub(super) fn append(
     conn: &mut Connection,
     batches: &[Batch],
     spool_seq: Option<u64>,
+    recent_ids: usize,
 ) -> StoreResult<()> {
-    let mut rows: Vec<(&Batch, &Event)> = batches
+    // Sessions in the order they started (within this append), each session's events together
+    // in time order: neighbouring rows then share site, session and visitor (long runs) and
+    // their times lie close together (narrow bit-packing), while a stable sort keeps a batch's
+    // order for events of the same millisecond.
+    let mut started: HashMap<(&str, u64), i64> = HashMap::new();
+    for b in batches {
+        if let Some(first) = b.events.iter().map(|e| e.ts_ms).min() {
+            started
+                .entry((b.site.as_str(), b.session.0))
+                .and_modify(|t| *t = (*t).min(first))
+                .or_insert(first);
+        }
+    }
+    let mut rows: Vec<(i64, &Batch, &Event)> = batches
         .iter()
-        .flat_map(|b| b.events.iter().map(move |e| (b, e)))
+        .flat_map(|b| {
+            let start = started
+                .get(&(b.site.as_str(), b.session.0))
+                .copied()
+                .unwrap_or_default();
+            b.events.iter().map(move |e| (start, b, e))
+        })
         .collect();
     rows.sort_by(|a, b| {
-        (a.0.site.as_str(), a.0.session.0, a.1.ts_ms).cmp(&(
-            b.0.site.as_str(),
-            b.0.session.0,
-            b.1.ts_ms,
+        (a.1.site.as_str(), a.0, a.1.session.0, a.2.ts_ms).cmp(&(
+            b.1.site.as_str(),
+            b.0,
+            b.1.session.0,
+            b.2.ts_ms,
         ))
     });
+    let rows: Vec<(&Batch, &Event)> = rows.into_iter().map(|(_, b, e)| (b, e)).collect();
 
     let tx = conn.transaction().map_err(map_err)?;
     {
@@ -217,7 +242,16 @@ pub(super) fn append(
             }
         }
         if !rows.is_empty() {
-            append_rows(&tx, "events", events.finish()?)?;
+            // `events` has every column but `eid` (see migration 6).
+            let all = events.finish()?;
+            let without_eid: Vec<usize> = (0..all.num_columns()).filter(|&i| i != 2).collect();
+            let rows = all
+                .project(&without_eid)
+                .map_err(|e| StoreError::Internal(format!("projecting events: {e}")))?;
+            append_rows(&tx, "events", rows)?;
+        }
+        if let Some(seq) = spool_seq {
+            remember_ids(&tx, &rows, seq, recent_ids)?;
         }
         if pageview_rows > 0 {
             // `pageviews` has site, ts, visitor_id, session_id, bot and path of `events`.
@@ -269,9 +303,47 @@ pub(super) fn append(
     tx.commit().map_err(map_err)
 }
 
+/// Records the ids of an ingested append in `recent_ids` and, once the table holds half a
+/// window more than it keeps, deletes the oldest, so it stays between one and one and a half
+/// windows whatever the size of `events`.
+fn remember_ids(
+    tx: &duckdb::Transaction<'_>,
+    rows: &[(&Batch, &Event)],
+    seq: u64,
+    keep: usize,
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut ids = Int64Builder::with_capacity(rows.len());
+    rows.iter()
+        .for_each(|(_, e)| ids.append_value(e.eid as i64));
+    let mut seqs = Int64Builder::with_capacity(rows.len());
+    seqs.append_value_n(seq as i64, rows.len());
+    append_rows(
+        tx,
+        "recent_ids",
+        finish_batch(vec![
+            ("seq", Arc::new(seqs.finish())),
+            ("eid", Arc::new(ids.finish())),
+        ])?,
+    )?;
+    let kept: i64 = tx
+        .query_row("SELECT count(*) FROM recent_ids", [], |r| r.get(0))
+        .map_err(map_err)?;
+    if kept as usize > keep + keep / 2 {
+        tx.execute(
+            "DELETE FROM recent_ids WHERE seq < (SELECT seq FROM recent_ids ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            [keep as i64],
+        )
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
+
 pub(super) fn recent_event_ids(conn: &Connection, limit: usize) -> StoreResult<Vec<u64>> {
     let mut stmt = conn
-        .prepare("SELECT eid FROM events ORDER BY ts DESC LIMIT ?")
+        .prepare("SELECT eid FROM recent_ids ORDER BY seq DESC, rowid DESC LIMIT ?")
         .map_err(map_err)?;
     let rows = stmt
         .query_map([limit as i64], |r| r.get::<_, i64>(0))
@@ -677,6 +749,8 @@ const MERGE_SESSIONS: &str = "
     DELETE FROM sessions_staging;";
 
 /// Column builders for the `batches` table (one rollup row per batch), in its column order.
+/// The overview's time series counts these rows per bucket, so a long session counts in
+/// every bucket it was active in.
 #[derive(Default)]
 struct BatchColumns {
     len: usize,
@@ -686,34 +760,19 @@ struct BatchColumns {
     user_id: StringBuilder,
     bot: BooleanBuilder,
     ts: TimestampMicrosecondBuilder,
-    last_ts: TimestampMicrosecondBuilder,
     events: Int32Builder,
     pageviews: Int32Builder,
-    engaged_ms: Int64Builder,
-    entry_page: StringBuilder,
-    exit_page: StringBuilder,
 }
 
 impl BatchColumns {
     /// Adds the batch's rollup and returns the time of its earliest event (None when empty).
     fn push(&mut self, b: &Batch) -> Option<i64> {
         let first_ts = b.events.iter().map(|e| e.ts_ms).min()?;
-        let last_ts = b.events.iter().map(|e| e.ts_ms).max().unwrap_or(first_ts);
-        let mut pageviews: Vec<(i64, &str)> = b
+        let pageviews = b
             .events
             .iter()
             .filter(|e| matches!(e.data, EventData::Pageview { .. }))
-            .map(|e| (e.ts_ms, path_of(&e.url)))
-            .collect();
-        pageviews.sort();
-        let engaged: i64 = b
-            .events
-            .iter()
-            .map(|e| match e.data {
-                EventData::Engagement { engaged_ms } => engaged_ms,
-                _ => 0,
-            })
-            .sum();
+            .count();
         let user = b.events.iter().filter_map(|e| user_of(b, e)).max();
         self.len += 1;
         self.site.append_value(b.site.as_str());
@@ -722,15 +781,10 @@ impl BatchColumns {
         self.user_id.append_option(user);
         self.bot.append_value(b.client.bot);
         self.ts.append_value(ms_to_us(first_ts));
-        self.last_ts.append_value(ms_to_us(last_ts));
         self.events
             .append_value(i32::try_from(b.events.len()).unwrap_or(i32::MAX));
         self.pageviews
-            .append_value(i32::try_from(pageviews.len()).unwrap_or(i32::MAX));
-        self.engaged_ms.append_value(engaged);
-        self.entry_page
-            .append_option(pageviews.first().map(|p| p.1));
-        self.exit_page.append_option(pageviews.last().map(|p| p.1));
+            .append_value(i32::try_from(pageviews).unwrap_or(i32::MAX));
         Some(first_ts)
     }
 
@@ -742,12 +796,8 @@ impl BatchColumns {
             ("user_id", Arc::new(self.user_id.finish())),
             ("bot", Arc::new(self.bot.finish())),
             ("ts", Arc::new(self.ts.finish())),
-            ("last_ts", Arc::new(self.last_ts.finish())),
             ("events", Arc::new(self.events.finish())),
             ("pageviews", Arc::new(self.pageviews.finish())),
-            ("engaged_ms", Arc::new(self.engaged_ms.finish())),
-            ("entry_page", Arc::new(self.entry_page.finish())),
-            ("exit_page", Arc::new(self.exit_page.finish())),
         ])
     }
 }
