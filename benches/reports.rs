@@ -90,7 +90,9 @@ fn seed_unless_kept(store: &dyn Store, events: u64) -> anyhow::Result<String> {
         rng_seed: 7,
     };
     let started = Instant::now();
-    generate(&opts, 200_000, |batches| store.append(&batches, None))?;
+    generate(&opts, footfall::seed::CHUNK_EVENTS, |batches| {
+        store.append(&batches, None)
+    })?;
     store.checkpoint()?;
     let secs = started.elapsed().as_secs_f64();
     store.set_setting(SEEDED_AT, &now.to_string())?;

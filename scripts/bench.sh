@@ -100,19 +100,23 @@ ingest_run() { # format script concurrency -> one line of figures
   local cpu0; cpu0=$(proc_cpu_s "$pid")
   local run; run=$(wrk -t2 -c"$c" -d"${SECS}s" -s "$script" "http://127.0.0.1:$port/" | tail -1)
   local cpu1; cpu1=$(proc_cpu_s "$pid")
+  local drain0; drain0=$(date +%s.%N)
   for _ in $(seq 600); do
     h=$(curl -s "http://127.0.0.1:$port/healthz")
     [[ $(echo "$h" | json '["spool_applied_seq"]') == $(echo "$h" | json '["spool_committed_seq"]') ]] && break
     sleep 0.1
   done
+  local drain; drain=$(awk -v a="$drain0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
   local accepted stored dups hwm
   accepted=$(metric footfall_events_accepted "$port")
   stored=$(metric footfall_events_stored "$port")
   dups=$(metric footfall_duplicates_dropped "$port")
   hwm=$(proc_hwm_mb "$pid")
   kill -TERM "$pid"; wait "$pid" || true
+  local db_bytes=0
+  [[ -d "$d/db" ]] && db_bytes=$(du -sb "$d/db" | awk '{print $1}')
   rm -rf "$d"
-  python3 - "$null" "$run" "$cpu0" "$cpu1" "$accepted" "$stored" "$dups" "$idle" "$hwm" <<'PY'
+  python3 - "$null" "$run" "$cpu0" "$cpu1" "$accepted" "$stored" "$dups" "$idle" "$hwm" "$db_bytes" "$drain" <<'PY'
 import json, sys
 null, run = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 cpu = float(sys.argv[4]) - float(sys.argv[3])
@@ -125,7 +129,9 @@ print(" ".join(str(x) for x in [
     round(events / secs), round(ok / secs), run["p50_us"] / 1000, run["p99_us"] / 1000,
     round(cpu / max(accepted, 1) * 1e6, 2), round(null_rps),
     round(events / secs / (null_rps * 40) * 100, 1),
-    run["non2xx"], accepted, stored, dups, sys.argv[8], sys.argv[9]]))
+    run["non2xx"], accepted, stored, dups, sys.argv[8], sys.argv[9],
+    round(int(sys.argv[10]) / max(stored, 1), 1),
+    round(stored / (secs + float(sys.argv[11])))]))
 PY
 }
 
@@ -134,7 +140,7 @@ summarise_ingest_rows() { # concurrency, then one ingest_run line per run -> one
   local rows=("$@")
   col() { printf '%s\n' "${rows[@]}" | awk -v i="$1" '{print $i}' | stats; }
   last() { printf '%s\n' "${rows[@]}" | tail -1 | awk -v a="$1" -v b="$2" -v c="$3" '{print $a " / " $b " / " $c}'; }
-  echo "| $c | $(col 1) | $(col 2) | $(col 3) | $(col 4) | $(col 5) | $(col 6) | $(col 7)% | $(col 8) | $(last 9 10 11) (last run) | $(col 12) / $(col 13) |"
+  echo "| $c | $(col 1) | $(col 2) | $(col 3) | $(col 4) | $(col 5) | $(col 6) | $(col 7)% | $(col 8) | $(last 9 10 11) (last run) | $(col 12) / $(col 13) | $(col 14) | $(col 15) |"
 }
 
 if want ingest; then
@@ -144,8 +150,8 @@ if want ingest; then
     echo
     echo "## Ingest: $format batches of 40 events, durable acknowledgement, ${SECS}s per run"
     echo
-    echo "| connections | events/s | batches/s | p50 ms | p99 ms | CPU s per 1M events | baseline req/s | ingest / (baseline x 40) | non-2xx | accepted / stored / duplicates dropped | RSS idle / peak MB |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| connections | events/s | batches/s | p50 ms | p99 ms | CPU s per 1M events | baseline req/s | ingest / (baseline x 40) | non-2xx | accepted / stored / duplicates dropped | RSS idle / peak MB | DB bytes per stored event | stored events/s incl. draining the spool |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     for c in $CONCURRENCY; do
       rows=()
       for _ in $(seq "$RUNS"); do rows+=("$(ingest_run "$format" "$script" "$c")"); done
@@ -224,8 +230,8 @@ if want clickhouse; then
   echo
   echo "## ClickHouse: ingest (native, durable acknowledgement, a fresh database per run)"
   echo
-  echo "| connections | events/s | batches/s | p50 ms | p99 ms | CPU s per 1M events (footfall only) | baseline req/s | ingest / (baseline x 40) | non-2xx | accepted / stored / duplicates dropped | RSS idle / peak MB |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| connections | events/s | batches/s | p50 ms | p99 ms | CPU s per 1M events (footfall only) | baseline req/s | ingest / (baseline x 40) | non-2xx | accepted / stored / duplicates dropped | RSS idle / peak MB | local DB bytes per stored event (0: all in ClickHouse) | stored events/s incl. draining the spool |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for c in $CONCURRENCY; do
     rows=()
     for _ in $(seq "$RUNS"); do

@@ -15,13 +15,6 @@ use crate::ingest::dead_letter::DeadLetters;
 use crate::model::site::normalise_domain;
 use crate::model::{ApiToken, IpMode, Role, Site, SiteId, SiteSettings, User, valid_email};
 
-/// Events per append while seeding: a little under three of DuckDB's row groups (122,880
-/// rows). An append fills whole row groups and leaves its remainder in a partial one that the
-/// next append does not fill, so a chunk just under a multiple (chunks end after a whole
-/// session) leaves nearly full row groups. Measured at 1M events: 200k-event chunks 30.9 MB,
-/// this size 30.2 MB, 120,880 (one row group, more commits) 34.4 MB; larger chunks cost memory
-/// and speed for little more.
-const SEED_CHUNK_EVENTS: usize = 3 * 122_880 - 2_000;
 use crate::seed::{self, SeedOptions};
 use crate::store::Store;
 
@@ -339,7 +332,7 @@ fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
                 now_ms: crate::clock::now_ms(),
                 rng_seed,
             };
-            let stats = seed::generate(&opts, SEED_CHUNK_EVENTS, |batches| {
+            let stats = seed::generate(&opts, seed::CHUNK_EVENTS, |batches| {
                 store.append(&batches, None)
             })?;
             store.checkpoint()?;
