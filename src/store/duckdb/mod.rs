@@ -80,6 +80,12 @@ impl DuckDbStore {
             .max_memory(&options.memory_limit)
             .and_then(|c| c.threads(i64::from(options.threads.max(1))))
             .and_then(|c| c.enable_autoload_extension(false))
+            // A database created with this storage version may use DuckDB 1.5's compression:
+            // roaring validity masks for mostly-NULL columns and dictionary-FSST strings,
+            // 1.5-1.8 B less per event. It only applies to files created from now on (an older
+            // file keeps its version and opens as before), and only DuckDB 1.5 or later can
+            // read the file, which footfall bundles.
+            .and_then(|c| c.with("storage_compatibility_version", "v1.5.0"))
             .map_err(map_err)?;
         let conn = Connection::open_with_flags(&path, config).map_err(|e| {
             let text = e.to_string();
