@@ -445,6 +445,39 @@ mod tests {
         );
     }
 
+    /// Events of the same millisecond keep their order in the batch (the sort is stable and
+    /// `rowid` breaks the tie), whichever append and session order put them in the table.
+    #[test]
+    fn events_of_one_millisecond_keep_their_batch_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        // Not in alphabetical order, so that ordering by kind would not pass.
+        let kinds = [
+            EventData::Visibility { visible: false },
+            EventData::Key {
+                class: KeyClass::Letter,
+                raw: None,
+            },
+            EventData::Move { x: 1, y: 2 },
+        ];
+        let mut b = batch("demo", kinds.to_vec());
+        let mut other = batch("demo", vec![EventData::Move { x: 3, y: 4 }]);
+        other.session = SessionId(1);
+        for e in b.events.iter_mut().chain(other.events.iter_mut()) {
+            e.ts_ms = 1_700_000_000_000;
+        }
+        store.append(&[other, b.clone()], Some(1)).unwrap();
+        let detail = store
+            .session_detail(&SessionDetailPlan {
+                site: b.site.clone(),
+                session: b.session,
+            })
+            .unwrap()
+            .unwrap();
+        let got: Vec<&str> = detail.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(got, ["visibility", "key", "move"]);
+    }
+
     /// Migration 6 moves the newest ids out of `events` into `recent_ids` and drops the column.
     #[test]
     fn migration_6_keeps_the_newest_event_ids() {
