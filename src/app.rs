@@ -226,9 +226,11 @@ impl App {
         let sites = Arc::new(SiteRegistry::load(dyn_store.as_ref())?);
         let keys = web::auth::Keys::load_or_create(dyn_store.as_ref())?;
         spawn_site_reload(Arc::downgrade(&dyn_store), sites.clone(), stop.clone());
-        if let Some(days) = config.retention_days {
-            crate::retention::spawn(Arc::downgrade(&dyn_store), days, stop.clone());
-        }
+        crate::retention::spawn(
+            Arc::downgrade(&dyn_store),
+            config.retention_days,
+            stop.clone(),
+        );
         let enricher = Arc::new(tokio::task::spawn_blocking(Enricher::new).await??);
         let ingestor = Arc::new(Ingestor::new(
             sites.clone(),

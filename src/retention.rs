@@ -1,4 +1,5 @@
-//! Data retention: sessions older than the configured number of days are deleted, hourly.
+//! Data retention: sessions older than the configured number of days are deleted, hourly;
+//! stores shared between nodes also drop their stale shared cookieless sessions then.
 //!
 //! The store does the deleting (`Store::delete_sessions_before`, whole sessions so reports
 //! never see half of one); this is only the schedule. Every node runs it: deletes are
@@ -27,9 +28,34 @@ pub fn run_once(store: &dyn Store, days: u32, now_ms: i64) -> StoreResult<u64> {
     Ok(deleted)
 }
 
-/// Runs retention in the background until `stop` is set. It holds the store weakly so a
-/// stopped app's database is not kept open.
-pub fn spawn(store: Weak<dyn Store>, days: u32, stop: Arc<AtomicBool>) {
+/// How long shared cookieless-session records are kept after their last write: sessions end
+/// after 30 minutes of inactivity; the rest is a margin for clocks that differ between nodes.
+const SHARED_SESSIONS_KEPT_MS: i64 = 2 * 3_600_000;
+
+/// The hourly housekeeping of a store: retention when `days` is set, and forgetting stale
+/// shared sessions when several nodes share the store.
+fn housekeep(store: &dyn Store, days: Option<u32>, now_ms: i64) {
+    if let Some(days) = days {
+        match run_once(store, days, now_ms) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, days, "retention deleted old sessions"),
+            Err(e) => tracing::warn!(error = %e, "retention run failed; trying again later"),
+        }
+    }
+    if store.shared_between_nodes()
+        && let Err(e) = store.forget_shared_sessions(now_ms - SHARED_SESSIONS_KEPT_MS)
+    {
+        tracing::warn!(error = %e, "could not delete stale shared sessions; trying again later");
+    }
+}
+
+/// Runs the housekeeping in the background until `stop` is set, if there is any to do. It
+/// holds the store weakly so a stopped app's database is not kept open.
+pub fn spawn(store: Weak<dyn Store>, days: Option<u32>, stop: Arc<AtomicBool>) {
+    let shared = store.upgrade().is_some_and(|s| s.shared_between_nodes());
+    if days.is_none() && !shared {
+        return;
+    }
     tokio::spawn(async move {
         let mut wait = FIRST_AFTER;
         loop {
@@ -40,15 +66,10 @@ pub fn spawn(store: Weak<dyn Store>, days: u32, stop: Arc<AtomicBool>) {
             }
             let Some(store) = store.upgrade() else { return };
             let now = crate::clock::now_ms();
-            let result =
-                tokio::task::spawn_blocking(move || run_once(store.as_ref(), days, now)).await;
-            match result {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::info!(sessions = n, days, "retention deleted old sessions"),
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "retention run failed; trying again later")
-                }
-                Err(e) => tracing::warn!(error = %e, "retention run stopped"),
+            if let Err(e) =
+                tokio::task::spawn_blocking(move || housekeep(store.as_ref(), days, now)).await
+            {
+                tracing::warn!(error = %e, "housekeeping stopped");
             }
         }
     });

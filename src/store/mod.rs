@@ -110,6 +110,14 @@ pub trait Store: Send + Sync + 'static {
         false
     }
 
+    /// Deletes the cookieless-session records that nodes share through the store (the
+    /// `session:*` settings) last written before `before_ms`: a session idle that long has
+    /// ended, and without this they would pile up, one per cookieless visitor per day. A store
+    /// that is not shared writes none.
+    fn forget_shared_sessions(&self, _before_ms: i64) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// Flushes everything to durable storage before shutdown.
     fn checkpoint(&self) -> StoreResult<()>;
 }

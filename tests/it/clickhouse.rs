@@ -444,6 +444,42 @@ fn clickhouse_passes_the_store_conformance_checks() {
     conformance_metadata(&fresh_clickhouse());
 }
 
+/// Shared cookieless sessions written before the cutoff are deleted; later ones and every
+/// other setting stay.
+#[test]
+fn stale_shared_sessions_are_forgotten() {
+    let store = fresh_clickhouse();
+    let pause = || std::thread::sleep(std::time::Duration::from_millis(20));
+    store.set_setting("not-a-session", "kept").unwrap();
+    store
+        .set_setting("session:00000000000000aa", "told:1")
+        .unwrap();
+    pause();
+    let cutoff = footfall::clock::now_ms();
+    pause();
+    store
+        .set_setting("session:00000000000000bb", "tnew:2")
+        .unwrap();
+    store.forget_shared_sessions(cutoff).unwrap();
+    assert_eq!(store.setting("session:00000000000000aa").unwrap(), None);
+    assert_eq!(
+        store
+            .setting("session:00000000000000bb")
+            .unwrap()
+            .as_deref(),
+        Some("tnew:2")
+    );
+    assert_eq!(
+        store.setting("not-a-session").unwrap().as_deref(),
+        Some("kept")
+    );
+    // DuckDB is never shared and keeps none; the call is a no-op there.
+    let (duck, _dir) = fresh_duckdb();
+    duck.set_setting("session:00000000000000aa", "t:1").unwrap();
+    duck.forget_shared_sessions(i64::MAX).unwrap();
+    assert!(duck.setting("session:00000000000000aa").unwrap().is_some());
+}
+
 #[test]
 fn each_node_records_its_own_spool_position() {
     let url = fresh_url();

@@ -513,6 +513,10 @@ impl Store for ClickHouseStore {
         true
     }
 
+    fn forget_shared_sessions(&self, before_ms: i64) -> StoreResult<()> {
+        self.forget_session_settings(before_ms)
+    }
+
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {
         let rows = self.client.query(&format!(
             "SELECT count() FROM events WHERE site = {}",

@@ -1,5 +1,6 @@
 //! Retention deletes for ClickHouse: whole sessions older than a cutoff, as the embedded
-//! store does them (see `store::duckdb::retention` for why sessions are the unit).
+//! store does them (see `store::duckdb::retention` for why sessions are the unit), and the
+//! shared cookieless-session records once they are stale.
 //!
 //! ClickHouse deletes with mutations (`ALTER TABLE ... DELETE`), which run in the background;
 //! this waits for them so the call returns when the rows are gone. The doomed ids are listed
@@ -56,6 +57,18 @@ impl ClickHouseStore {
         }
         self.wait_for_all_mutations()?;
         Ok(doomed.len() as u64)
+    }
+
+    /// Deletes the `session:*` settings (cookieless sessions shared between nodes) whose
+    /// rows were written before `before_ms`; a row's version is its write time in
+    /// microseconds. Keys written since keep their newer rows, which `argMax` reads.
+    pub(super) fn forget_session_settings(&self, before_ms: i64) -> StoreResult<()> {
+        let before_us = before_ms.max(0).saturating_mul(1000);
+        self.mutate(
+            "settings",
+            &format!("startsWith(key, 'session:') AND version < {before_us}"),
+        )?;
+        self.wait_for_all_mutations()
     }
 
     fn ids(&self, sql: &str) -> StoreResult<Vec<i64>> {
