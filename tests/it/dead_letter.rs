@@ -1,6 +1,7 @@
 //! The writer and a store that refuses one batch for good: every other event is stored once,
 //! the refused batch is kept as a dead letter, and the spool position moves past it.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -246,4 +247,48 @@ async fn a_batch_the_store_refuses_is_kept_as_a_dead_letter_and_the_rest_is_stor
     ] {
         assert!(text.contains(line), "{line} in\n{text}");
     }
+
+    // The operator lists the dead letter and replays it once the cause is fixed, with the
+    // server stopped: the real command on this data directory.
+    drop(store);
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_footfall"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("FOOTFALL_LOG", "warn")
+            .output()
+            .expect("footfall runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{args:?}: {text}");
+        text
+    };
+    let listed = cli(&["dead-letter", "list"]);
+    assert!(
+        listed.contains(&format!("{}", BAD + 1)) && listed.contains("bad value"),
+        "{listed}"
+    );
+    let replayed = cli(&["dead-letter", "replay"]);
+    assert!(
+        replayed.contains("replayed 1 dead-letter batches (5 events)"),
+        "{replayed}"
+    );
+    assert_eq!(
+        dead_letters.paths().expect("dead letters"),
+        Vec::<PathBuf>::new()
+    );
+    // A second replay finds nothing left to store twice.
+    let again = cli(&["dead-letter", "replay"]);
+    assert!(again.contains("replayed 0 dead-letter batches"), "{again}");
+    let reopened =
+        DuckDbStore::open(&dir.path().join("db"), &DuckDbOptions::default()).expect("reopens");
+    assert_eq!(
+        reopened.count_events(&site).expect("count"),
+        BATCHES * EVENTS_PER_BATCH,
+        "every batch stored once, the refused one by the replay"
+    );
 }
