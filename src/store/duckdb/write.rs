@@ -9,7 +9,7 @@
 //! Commerce events also go to `commerce` (same columns) and pageviews to `pageviews` (a few
 //! columns), which reports scan instead of every event. Each batch adds a rollup row to
 //! `batches`, each session's row in `sessions` (its figures and attributes) is merged with what
-//! the append adds (see [`MERGE_SESSIONS`]), and appends from the spool record their event ids
+//! the append adds (see [`merge_sessions`]), and appends from the spool record their event ids
 //! in `recent_ids` for the writer's de-duplication after a restart.
 
 use std::collections::HashMap;
@@ -269,7 +269,7 @@ pub(super) fn append(
         }
         if sessions.len > 0 {
             append_rows(&tx, "sessions_staging", sessions.finish()?)?;
-            tx.execute_batch(MERGE_SESSIONS).map_err(map_err)?;
+            merge_sessions(&tx)?;
         }
         if items.len > 0 {
             append_rows(&tx, "items", items.finish()?)?;
@@ -719,18 +719,44 @@ impl SessionColumns {
     }
 }
 
+/// The staged sessions' stored rows: matched on the session id (the site is part of its
+/// hash), within `rowid` bounds found first. A stored session row is rewritten at the end of
+/// the table whenever its session goes on, so the rows an append continues lie close
+/// together near the end. Finding their bounds scans only `session_id`; fetching and deleting
+/// the rows then reads the 45 columns of the row groups between the bounds instead of every
+/// row group (measured on 5.5M stored sessions and 10k staged, half of them stored: 230-270 ms
+/// to fetch the rows by scanning everything, 40 ms to scan `session_id` alone).
+const STORED_OF_STAGED: &str = "session_id IN (SELECT session_id FROM sessions_staging) \
+     AND site IN (SELECT site FROM sessions_staging)";
+
 /// Folds `sessions_staging` (this append's rows) into `sessions`: the stored rows of the same
-/// sessions join the staged ones, are deleted, and one merged row per session is inserted.
-/// Attributes are the earliest row's; `arg_min`/`arg_max` skip NULL arguments, so a page or
-/// country missing from one part is taken from another.
-const MERGE_SESSIONS: &str = "
-    INSERT INTO sessions_staging
-        SELECT s.* FROM sessions s
-        WHERE s.session_id IN (SELECT session_id FROM sessions_staging)
-          AND s.site IN (SELECT site FROM sessions_staging);
-    DELETE FROM sessions
-        WHERE session_id IN (SELECT session_id FROM sessions_staging)
-          AND site IN (SELECT site FROM sessions_staging);
+/// sessions join the staged ones, are deleted, and one merged row per session is inserted
+/// (see [`MERGED_SESSIONS`]).
+fn merge_sessions(tx: &duckdb::Transaction<'_>) -> StoreResult<()> {
+    let (stored, lo, hi): (i64, Option<i64>, Option<i64>) = tx
+        .query_row(
+            &format!(
+                "SELECT count(*), min(rowid), max(rowid) FROM sessions WHERE {STORED_OF_STAGED}"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(map_err)?;
+    if let (true, Some(lo), Some(hi)) = (stored > 0, lo, hi) {
+        let within = format!("rowid BETWEEN {lo} AND {hi} AND {STORED_OF_STAGED}");
+        tx.execute_batch(&format!(
+            "INSERT INTO sessions_staging SELECT * FROM sessions WHERE {within};
+             DELETE FROM sessions WHERE {within};"
+        ))
+        .map_err(map_err)?;
+    }
+    tx.execute_batch(MERGED_SESSIONS).map_err(map_err)
+}
+
+/// One merged row per staged session, appended at the end of `sessions`, then the staging
+/// table emptied. Attributes are the earliest row's; `arg_min`/`arg_max` skip NULL arguments,
+/// so a page or country missing from one part is taken from another.
+const MERGED_SESSIONS: &str = "
     INSERT INTO sessions
         SELECT site, session_id, arg_min(visitor_id, ts), max(user_id), arg_min(bot, ts),
                min(ts), max(last_ts), sum(events)::BIGINT, sum(pageviews)::BIGINT,
