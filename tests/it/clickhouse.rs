@@ -1491,6 +1491,24 @@ fn a_two_shard_cluster_gives_the_same_figures_as_duckdb() {
     assert_eq!(node_b.users().unwrap(), node_a.users().unwrap());
     assert_eq!(node_b.applied_spool_seq().unwrap(), 0);
     assert!(node_a.applied_spool_seq().unwrap() > 0);
+    // Shared cookieless sessions are forgotten on every shard (the settings rows land on
+    // either shard at random).
+    for k in 0..8 {
+        node_a
+            .set_setting(&format!("session:{k:016x}"), "t1:1")
+            .unwrap();
+    }
+    node_b.set_setting("not-a-session", "kept").unwrap();
+    node_b
+        .forget_shared_sessions(footfall::clock::now_ms() + 1_000)
+        .unwrap();
+    for k in 0..8 {
+        assert_eq!(node_a.setting(&format!("session:{k:016x}")).unwrap(), None);
+    }
+    assert_eq!(
+        node_a.setting("not-a-session").unwrap().as_deref(),
+        Some("kept")
+    );
     let other = open_cluster(&a.url().replace("/footfall", "/footfall_checks"), "node-c");
     conformance_append_and_positions(&other);
     // A half-written append is deleted from every shard when its node restarts.
