@@ -244,7 +244,11 @@ pub(super) fn append(
         if !rows.is_empty() {
             // `events` has every column but `eid` (see migration 6).
             let all = events.finish()?;
-            let without_eid: Vec<usize> = (0..all.num_columns()).filter(|&i| i != 2).collect();
+            let eid = all
+                .schema()
+                .index_of("eid")
+                .map_err(|e| StoreError::Internal(format!("event columns: {e}")))?;
+            let without_eid: Vec<usize> = (0..all.num_columns()).filter(|&i| i != eid).collect();
             let rows = all
                 .project(&without_eid)
                 .map_err(|e| StoreError::Internal(format!("projecting events: {e}")))?;
