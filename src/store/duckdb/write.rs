@@ -168,26 +168,33 @@ pub(super) fn append(
     spool_seq: Option<u64>,
     recent_ids: usize,
 ) -> StoreResult<()> {
+    // Each batch's rollup and each session's part of this append (its figures and earliest
+    // event).
+    let mut rollups = BatchColumns::default();
+    let mut parts: HashMap<(&str, u64), SessionPart<'_>> = HashMap::new();
+    for b in batches {
+        let Some(first_ts) = rollups.push(b) else {
+            continue;
+        };
+        let part = SessionPart::of(b, first_ts);
+        match parts.entry((b.site.as_str(), b.session.0)) {
+            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(part),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(part);
+            }
+        }
+    }
+
     // Sessions in the order they started (within this append), each session's events together
     // in time order: neighbouring rows then share site, session and visitor (long runs) and
     // their times lie close together (narrow bit-packing), while a stable sort keeps a batch's
     // order for events of the same millisecond.
-    let mut started: HashMap<(&str, u64), i64> = HashMap::new();
-    for b in batches {
-        if let Some(first) = b.events.iter().map(|e| e.ts_ms).min() {
-            started
-                .entry((b.site.as_str(), b.session.0))
-                .and_modify(|t| *t = (*t).min(first))
-                .or_insert(first);
-        }
-    }
     let mut rows: Vec<(i64, &Batch, &Event)> = batches
         .iter()
         .flat_map(|b| {
-            let start = started
+            let start = parts
                 .get(&(b.site.as_str(), b.session.0))
-                .copied()
-                .unwrap_or_default();
+                .map_or(0, |p| p.ts);
             b.events.iter().map(move |e| (start, b, e))
         })
         .collect();
@@ -208,20 +215,6 @@ pub(super) fn append(
         let mut commerce_rows = 0;
         let mut pageviews = EventColumns::with_capacity(0);
         let mut pageview_rows = 0;
-        let mut rollups = BatchColumns::default();
-        let mut parts: HashMap<(&str, u64), SessionPart<'_>> = HashMap::new();
-        for b in batches {
-            let Some(first_ts) = rollups.push(b) else {
-                continue;
-            };
-            let part = SessionPart::of(b, first_ts);
-            match parts.entry((b.site.as_str(), b.session.0)) {
-                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(part),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(part);
-                }
-            }
-        }
         let mut sessions = SessionColumns::default();
         for part in parts.values() {
             sessions.push(part);
