@@ -159,7 +159,9 @@ struct IdentityRow<'a> {
     row: i64,
 }
 
-/// The `batches` row of a batch (as the embedded store's `BatchColumns::push`).
+/// The `batches` row of a batch. The embedded store dropped `last_ts`, `engaged_ms`,
+/// `entry_page` and `exit_page` from its `batches` (migration 6) because no report reads them;
+/// ClickHouse still writes them (its schema has no migration after version 1 in cluster mode).
 #[derive(Serialize)]
 struct RollupRow<'a> {
     site: &'a str,
