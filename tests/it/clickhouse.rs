@@ -1285,15 +1285,7 @@ async fn acknowledged_events_survive_a_clickhouse_outage() {
         );
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let h = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let h = app.health().await;
     assert_ne!(h["spool_applied_seq"], h["spool_committed_seq"], "{h}");
 
     let server = tokio::task::spawn_blocking(move || {

@@ -72,31 +72,6 @@ fn cookieless_batch(path: &str, part: usize, n: usize) -> Value {
     json!({"site": "demo", "sent_at": now_ms(), "events": events})
 }
 
-async fn health(app: &TestApp) -> Value {
-    app.client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-/// Waits (longer than `TestApp::settle`: the writer backs off after an outage) until the
-/// node's writer has stored everything its spool acknowledged.
-async fn drained(app: &TestApp, within: Duration) {
-    let deadline = Instant::now() + within;
-    loop {
-        let h = health(app).await;
-        if h["spool_applied_seq"] == h["spool_committed_seq"] {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the spool did not drain: {h}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 fn count(url: &str, sql: &str) -> u64 {
     let store = open_at(url, "inspect");
     store.query_raw(sql).expect(sql)[0]
@@ -375,7 +350,7 @@ async fn a_clickhouse_outage_fills_the_spool_then_answers_503_and_loses_nothing(
         let (status, n, _, body) = post(&app, CHROME, &next(5)).await;
         assert_eq!((status, n), (503, 0), "{body}");
     }
-    let h = health(&app).await;
+    let h = app.health().await;
     assert_ne!(h["spool_applied_seq"], h["spool_committed_seq"], "{h}");
 
     let server = tokio::task::spawn_blocking(move || {
@@ -384,7 +359,7 @@ async fn a_clickhouse_outage_fills_the_spool_then_answers_503_and_loses_nothing(
     })
     .await
     .unwrap();
-    drained(&app, Duration::from_secs(120)).await;
+    app.settle_within(Duration::from_secs(120)).await;
     let stored = {
         let url = url.clone();
         tokio::task::spawn_blocking(move || {

@@ -96,19 +96,29 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// `GET /healthz`: the spool positions.
+    pub async fn health(&self) -> Value {
+        self.client
+            .get(self.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Waits until the store writer has stored everything the spool acknowledged.
     pub async fn settle(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.settle_within(Duration::from_secs(20)).await;
+    }
+
+    /// [`TestApp::settle`] with its own deadline (a writer backing off after an outage needs
+    /// longer).
+    pub async fn settle_within(&self, within: Duration) {
+        let deadline = Instant::now() + within;
         loop {
-            let h: Value = self
-                .client
-                .get(self.url("/healthz"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let h = self.health().await;
             if h["spool_applied_seq"] == h["spool_committed_seq"] {
                 return;
             }
