@@ -208,6 +208,25 @@ impl Breakdown {
     }
 }
 
+/// The engagement cohort table over local wall-clock weeks, with each week's start given back
+/// as the instant it begins in the plan's zone. `cells` are (cohort week, week, people), both
+/// weeks as local wall-clock starts.
+pub(crate) fn local_cohorts(
+    plan: &crate::query::engagement::EngagementPlan,
+    cells: &[(i64, i64, u64)],
+) -> Vec<crate::query::engagement::Cohort> {
+    let zone = plan.zone;
+    let wall = TimeRange {
+        from_ms: zone.wall_ms(plan.range.from_ms),
+        to_ms: zone.wall_ms(plan.range.to_ms),
+    };
+    let mut cohorts = crate::query::engagement::cohort_table(wall, cells);
+    for c in &mut cohorts {
+        c.week_start_ms = zone.utc_of_wall(c.week_start_ms);
+    }
+    cohorts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,12 +13,12 @@ use super::client::{Client, ClientError, RowExt, quote};
 use super::sql::{events_where, local_ts, sessions_starting_in};
 use crate::model::VisitorId;
 use crate::query::engagement::{
-    Active, Cohort, Engagement, EngagementBy, EngagementPlan, EngagementRow, EngagementSort, SCORE,
-    ScoreInput, cohort_table,
+    Active, Engagement, EngagementBy, EngagementPlan, EngagementRow, EngagementSort, SCORE,
+    ScoreInput,
 };
 use crate::query::{Amount, TimeRange};
 use crate::store::StoreResult;
-use crate::store::assemble::count;
+use crate::store::assemble::{count, local_cohorts};
 
 /// The filtered sessions with who they belong to: `id` (non-null: sessions without one are
 /// left out), `uid` (the user: the session's own, else the visitor's first identity link).
@@ -242,19 +242,4 @@ pub(super) fn engagement(c: &Client, plan: &EngagementPlan) -> StoreResult<Engag
         active: Active::new(plan.range.to_ms, dau, wau, mau),
         cohorts: local_cohorts(plan, &cells),
     })
-}
-
-/// The cohort table over local wall-clock weeks, each week's start given back as the instant
-/// it begins in the plan's zone (as the embedded store does).
-fn local_cohorts(plan: &EngagementPlan, cells: &[(i64, i64, u64)]) -> Vec<Cohort> {
-    let zone = plan.zone;
-    let wall = TimeRange {
-        from_ms: zone.wall_ms(plan.range.from_ms),
-        to_ms: zone.wall_ms(plan.range.to_ms),
-    };
-    let mut cohorts = cohort_table(wall, cells);
-    for c in &mut cohorts {
-        c.week_start_ms = zone.utc_of_wall(c.week_start_ms);
-    }
-    cohorts
 }

@@ -15,13 +15,12 @@ use super::map_err;
 use super::sql::{Params, events_where, local_ts};
 use crate::model::VisitorId;
 use crate::query::Amount;
-use crate::query::TimeRange;
 use crate::query::engagement::{
-    Active, Cohort, Engagement, EngagementBy, EngagementPlan, EngagementRow, EngagementSort, SCORE,
-    ScoreInput, cohort_table,
+    Active, Engagement, EngagementBy, EngagementPlan, EngagementRow, EngagementSort, SCORE,
+    ScoreInput,
 };
 use crate::store::StoreResult;
-use crate::store::assemble::count;
+use crate::store::assemble::{count, local_cohorts};
 
 /// Identity links: the user each visitor first signed in as.
 const LINKS: &str = "
@@ -305,21 +304,6 @@ pub(super) fn engagement(conn: &Connection, plan: &EngagementPlan) -> StoreResul
         active: Active::new(plan.range.to_ms, dau, wau, mau),
         cohorts: local_cohorts(plan, &cells),
     })
-}
-
-/// The cohort table over local wall-clock weeks, with each week's start given back as the
-/// instant it begins in the plan's zone.
-fn local_cohorts(plan: &EngagementPlan, cells: &[(i64, i64, u64)]) -> Vec<Cohort> {
-    let zone = plan.zone;
-    let wall = TimeRange {
-        from_ms: zone.wall_ms(plan.range.from_ms),
-        to_ms: zone.wall_ms(plan.range.to_ms),
-    };
-    let mut cohorts = cohort_table(wall, cells);
-    for c in &mut cohorts {
-        c.week_start_ms = zone.utc_of_wall(c.week_start_ms);
-    }
-    cohorts
 }
 
 #[cfg(test)]
