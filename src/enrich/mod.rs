@@ -1,10 +1,11 @@
 //! Enrichment at ingest: what the request says about the visitor's client and where the visit
 //! came from, derived once so that batches, the spool and every store carry finished values.
 //!
-//! All data is maintained third-party data embedded in the binary (brief, decision 9; sources,
-//! licences and the refresh script are in `assets/README.md`): uap-core regexes for user
-//! agents, the `isbot` patterns for bots, Snowplow's referer-parser data for referrers and
-//! DB-IP Lite for countries. Nothing here does I/O after [`Enricher::new`], and the raw client
+//! All data is embedded in the binary (sources, licences and the refresh script are in
+//! `assets/README.md`): maintained third-party data for user agents (uap-core regexes), bots
+//! (the `isbot` patterns) and countries (DB-IP Lite), as the brief's decision 9 asks; for
+//! referrers footfall's own list, because the permissively licensed referrer lists on npm and
+//! PyPI copy Snowplow's data, which derives from Piwik's GPL lists. Nothing here does I/O after [`Enricher::new`], and the raw client
 //! address never leaves [`Enricher::client`] (only its country and its anonymised form do).
 
 pub mod geo;
@@ -81,9 +82,10 @@ impl Enricher {
         }
     }
 
-    /// Source/medium from the referrer (Snowplow data), with the page URL's UTM parameters
-    /// taking precedence; referrers from the site's own domains are medium "internal" with no
-    /// source; no referrer and no UTM tags give all `None` (direct). See [`referrer`].
+    /// Source/medium from the referrer (`assets/referers.json`), with the page URL's UTM
+    /// parameters taking precedence; referrers from the site's own domains are medium
+    /// "internal" with no source; no referrer and no UTM tags give all `None` (direct). See
+    /// [`referrer`].
     pub fn source(&self, page_url: &str, referrer: Option<&str>, site: &Site) -> TrafficSource {
         self.referers.source(page_url, referrer, site)
     }

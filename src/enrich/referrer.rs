@@ -1,8 +1,11 @@
 //! Traffic source and medium of a visit, from its referrer and the UTM tags of its first page.
 //!
-//! Referrer hosts are classified with Snowplow's referer-parser data (search engines, social
-//! networks, webmail, paid media; embedded as JSON, see `assets/README.md`) instead of a
-//! hand-made list (brief, decision 9). Rules, in order:
+//! Referrer hosts are classified with the embedded `assets/referers.json` (search engines,
+//! social networks, webmail, paid media, news aggregators). It is built from footfall's own
+//! list, `assets/referers-footfall.json` (MIT like the code): the maintained lists on npm and
+//! PyPI all descend from Piwik's GPL lists, so none is shipped (see `assets/README.md`). The test
+//! `the_referrers_that_matter_keep_their_class` pins the hosts a data edit must not lose.
+//! Rules, in order:
 //! 1. `utm_*` parameters of the page URL are always recorded. `utm_source` sets the source and
 //!    `utm_medium` the medium, overriding whatever the referrer says; a `utm_source` without
 //!    `utm_medium` gives medium "unknown" (the referrer's medium would describe a different
@@ -10,8 +13,8 @@
 //! 2. A referrer from one of the site's own domains, or from the page's own host, is medium
 //!    "internal" with no source and no referrer host (navigation, not acquisition).
 //! 3. A referrer host in the data gives its source name and medium ("search", "social",
-//!    "email", "paid", "unknown", ...), matching parent domains and path prefixes the way
-//!    referer-parser does (`www.google.co.uk` → `google.co.uk`).
+//!    "email", "paid", "unknown", "referral"), matching parent domains and path prefixes
+//!    (`www.google.co.uk` → `google.co.uk`, `orange.fr/webmail/inbox` → `orange.fr/webmail`).
 //! 4. Any other host is medium "referral" with the host (without `www.`) as its source.
 //! 5. No (usable) referrer and no UTM tags: everything `None`, i.e. direct traffic.
 //!
@@ -30,7 +33,7 @@ static REFERERS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/asset
 /// Longest stored source, medium, host or UTM value, in characters.
 pub const MAX_CHARS: usize = 256;
 
-/// The referer-parser data: `host[/path prefix]` → (source name, medium).
+/// The referrer data: `host[/path prefix]` → (source name, medium).
 pub struct Referers {
     by_key: HashMap<String, (String, String)>,
 }
@@ -324,6 +327,146 @@ mod tests {
         let host = format!("{}.example", "b".repeat(60));
         let r = source("https://shop.example/", Some(&format!("https://{host}/")));
         assert_eq!(r.referrer_host.as_deref(), Some(host.as_str()));
+    }
+
+    /// The referrers most sites see, with the class a data refresh must keep: the major search
+    /// engines, social networks, webmail clients and news aggregators.
+    #[test]
+    fn the_referrers_that_matter_keep_their_class() {
+        let expected: &[(&str, &str, &str)] = &[
+            // Search engines.
+            ("https://www.google.com/search?q=x", "Google", "search"),
+            ("https://www.google.de/", "Google", "search"),
+            ("https://www.google.co.jp/", "Google", "search"),
+            ("https://www.google.com.br/", "Google", "search"),
+            (
+                "android-app://com.google.android.googlequicksearchbox/",
+                "Google",
+                "search",
+            ),
+            ("https://www.bing.com/search?q=x", "Bing", "search"),
+            ("https://duckduckgo.com/", "DuckDuckGo", "search"),
+            ("https://html.duckduckgo.com/html/", "DuckDuckGo", "search"),
+            ("https://search.yahoo.com/search?p=x", "Yahoo!", "search"),
+            ("https://uk.search.yahoo.com/", "Yahoo!", "search"),
+            ("https://yandex.ru/search/?text=x", "Yandex", "search"),
+            ("https://ya.ru/", "Yandex", "search"),
+            ("https://www.baidu.com/s?wd=x", "Baidu", "search"),
+            ("https://www.ecosia.org/search?q=x", "Ecosia", "search"),
+            (
+                "https://search.brave.com/search?q=x",
+                "Brave Search",
+                "search",
+            ),
+            ("https://www.startpage.com/", "Startpage", "search"),
+            ("https://www.qwant.com/?q=x", "Qwant", "search"),
+            (
+                "https://search.naver.com/search.naver?query=x",
+                "Naver",
+                "search",
+            ),
+            ("https://search.seznam.cz/?q=x", "Seznam", "search"),
+            ("https://search.aol.com/", "AOL", "search"),
+            // Social networks.
+            ("https://www.facebook.com/", "Facebook", "social"),
+            ("https://l.facebook.com/l.php?u=x", "Facebook", "social"),
+            ("https://m.facebook.com/", "Facebook", "social"),
+            ("https://l.instagram.com/?u=x", "Instagram", "social"),
+            ("https://t.co/abc", "Twitter", "social"),
+            ("https://x.com/someone", "Twitter", "social"),
+            ("https://twitter.com/someone", "Twitter", "social"),
+            ("https://www.linkedin.com/feed/", "LinkedIn", "social"),
+            ("https://lnkd.in/abc", "LinkedIn", "social"),
+            ("https://www.reddit.com/r/rust/", "Reddit", "social"),
+            ("https://old.reddit.com/", "Reddit", "social"),
+            ("https://out.reddit.com/t3_x", "Reddit", "social"),
+            ("https://www.pinterest.com/pin/1/", "Pinterest", "social"),
+            ("https://www.pinterest.co.uk/", "Pinterest", "social"),
+            ("https://www.youtube.com/watch?v=x", "Youtube", "social"),
+            ("https://m.youtube.com/", "Youtube", "social"),
+            ("https://youtu.be/x", "Youtube", "social"),
+            ("https://www.tiktok.com/@someone", "TikTok", "social"),
+            ("https://www.threads.net/@someone", "Threads", "social"),
+            ("https://l.threads.com/?u=x", "Threads", "social"),
+            ("https://bsky.app/profile/someone", "Bluesky", "social"),
+            ("https://mastodon.social/@someone", "Mastodon", "social"),
+            (
+                "https://news.ycombinator.com/item?id=1",
+                "Hacker News",
+                "social",
+            ),
+            ("https://vk.com/", "Vkontakte", "social"),
+            ("https://web.whatsapp.com/", "WhatsApp", "social"),
+            ("https://t.me/channel", "Telegram", "social"),
+            ("https://github.com/someone/repo", "GitHub", "social"),
+            (
+                "https://stackoverflow.com/questions/1",
+                "StackOverflow",
+                "social",
+            ),
+            // Webmail and mail apps.
+            ("https://mail.google.com/mail/u/0/", "Gmail", "email"),
+            ("android-app://com.google.android.gm/", "Gmail", "email"),
+            ("https://outlook.live.com/mail/0/", "Outlook.com", "email"),
+            ("https://outlook.office.com/mail/", "Outlook.com", "email"),
+            ("https://mail.yahoo.com/d/folders/1", "Yahoo! Mail", "email"),
+            ("https://uk.mail.yahoo.com/", "Yahoo! Mail", "email"),
+            ("https://mail.aol.com/", "AOL Mail", "email"),
+            ("https://mail.proton.me/u/0/inbox", "Proton Mail", "email"),
+            ("https://www.icloud.com/mail/", "iCloud Mail", "email"),
+            ("https://mail.yandex.ru/", "Yandex", "email"),
+            ("https://e.mail.ru/inbox/", "Mail.ru", "email"),
+            ("https://deref-gmx.net/mail/client/x", "GMX", "email"),
+            ("https://www.orange.fr/webmail/", "Orange Webmail", "email"),
+            // News aggregators.
+            ("https://news.google.com/", "Google News", "search"),
+            ("https://flipboard.com/@someone", "Flipboard", "social"),
+            ("https://feedly.com/i/latest", "Feedly", "referral"),
+            ("https://apple.news/x", "Apple News", "referral"),
+            ("https://www.smartnews.com/", "SmartNews", "referral"),
+            ("https://www.msn.com/en-us/news", "MSN", "referral"),
+            ("https://www.inoreader.com/", "Inoreader", "referral"),
+            // Paid.
+            (
+                "https://www.googleadservices.com/pagead/aclk",
+                "Google",
+                "paid",
+            ),
+            ("https://ad.doubleclick.net/", "Google", "paid"),
+        ];
+        let wrong: Vec<String> = expected
+            .iter()
+            .filter_map(|&(referrer, want_source, want_medium)| {
+                let t = source("https://shop.example/", Some(referrer));
+                let got = pair(&t);
+                (got != (Some(want_source), Some(want_medium))).then(|| {
+                    format!("{referrer}: {got:?}, expected ({want_source}, {want_medium})")
+                })
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
+    /// `assets/referers.json` is exactly footfall's list flattened (by
+    /// `scripts/refresh-assets.sh`), so an edit to one without the other is caught here.
+    #[test]
+    fn the_embedded_data_is_footfalls_list_flattened() {
+        type Listed = HashMap<String, HashMap<String, Vec<String>>>;
+        let listed: Listed = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/referers-footfall.json"
+        )))
+        .expect("referers-footfall.json parses");
+        let mut flat = HashMap::new();
+        for (medium, sources) in &listed {
+            for (source, hosts) in sources {
+                for host in hosts {
+                    let old = flat.insert(host.clone(), (source.clone(), medium.clone()));
+                    assert_eq!(old, None, "{host} is listed twice");
+                }
+            }
+        }
+        assert_eq!(flat, REFS.by_key);
     }
 
     #[test]
