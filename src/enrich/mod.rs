@@ -4,9 +4,10 @@
 //! All data is embedded in the binary (sources, licences and the refresh script are in
 //! `assets/README.md`): maintained third-party data for user agents (uap-core regexes), bots
 //! (the `isbot` patterns) and countries (DB-IP Lite), as the brief's decision 9 asks; for
-//! referrers footfall's own list, because the permissively licensed referrer lists on npm and
-//! PyPI copy Snowplow's data, which derives from Piwik's GPL lists. Nothing here does I/O after [`Enricher::new`], and the raw client
-//! address never leaves [`Enricher::client`] (only its country and its anonymised form do).
+//! referrers footfall's own list, because the referrer lists on npm and PyPI either copy
+//! Snowplow's data, which derives from Piwik's GPL lists, or lack a clear licence. Nothing here
+//! does I/O after [`Enricher::new`], and the raw client address never leaves
+//! [`Enricher::client`] (only its country and its anonymised form do).
 
 pub mod geo;
 pub mod ip;

@@ -2,9 +2,9 @@
 //!
 //! Referrer hosts are classified with the embedded `assets/referers.json` (search engines,
 //! social networks, webmail, paid media, news aggregators). It is built from footfall's own
-//! list, `assets/referers-footfall.json` (MIT like the code): the maintained lists on npm and
-//! PyPI all descend from Piwik's GPL lists, so none is shipped (see `assets/README.md`). The test
-//! `the_referrers_that_matter_keep_their_class` pins the hosts a data edit must not lose.
+//! list, `assets/referers-footfall.json` (MIT like the code): the lists on npm and PyPI copy
+//! Piwik's GPL-derived data or lack a clear licence, so none is shipped (`assets/README.md`).
+//! The test `the_referrers_that_matter_keep_their_class` pins the hosts an edit must not lose.
 //! Rules, in order:
 //! 1. `utm_*` parameters of the page URL are always recorded. `utm_source` sets the source and
 //!    `utm_medium` the medium, overriding whatever the referrer says; a `utm_source` without
