@@ -10,17 +10,8 @@ use footfall::config::StoreConfig;
 use footfall::model::{SessionId, SiteId};
 use serde_json::{Value, json};
 
-use crate::clickhouse::{OwnServer, free_port, open_at, port_free_on_both};
+use crate::clickhouse::server::{CLUSTER, OwnServer, TwoShards, open_at, store_config};
 use crate::common::{CHROME, TestApp, native_batch, now_ms};
-
-fn clickhouse(url: &str, cluster: Option<&str>) -> StoreConfig {
-    StoreConfig::ClickHouse {
-        url: url.to_owned(),
-        user: None,
-        password: None,
-        cluster: cluster.map(str::to_owned),
-    }
-}
 
 /// A node on `store` that does not rate-limit the test's one client address.
 async fn node(store: StoreConfig, spool_max_bytes: Option<u64>) -> TestApp {
@@ -85,23 +76,12 @@ fn count(url: &str, sql: &str) -> u64 {
 /// one session, and both nodes report the same figures.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_on_two_shards_store_every_acknowledged_event_once() {
-    let (http, tcp_a, tcp_b) = (port_free_on_both(), free_port(), port_free_on_both());
-    let remote = format!(
-        "<remote_servers><footfall_test>\
-         <shard><replica><host>127.0.0.1</host><port>{tcp_a}</port></replica></shard>\
-         <shard><replica><host>127.0.0.2</host><port>{tcp_b}</port></replica></shard>\
-         </footfall_test></remote_servers>"
-    );
-    let (shard_a, shard_b) = tokio::task::spawn_blocking(move || {
-        (
-            OwnServer::start_on("127.0.0.1", http, tcp_a, &remote),
-            OwnServer::start_on("127.0.0.2", http, tcp_b, &remote),
-        )
-    })
-    .await
-    .unwrap();
-    let a = Arc::new(node(clickhouse(&shard_a.url(), Some("footfall_test")), None).await);
-    let b = Arc::new(node(clickhouse(&shard_b.url(), Some("footfall_test")), None).await);
+    let TwoShards {
+        a: shard_a,
+        b: shard_b,
+    } = tokio::task::spawn_blocking(TwoShards::start).await.unwrap();
+    let a = Arc::new(node(store_config(&shard_a.url(), Some(CLUSTER)), None).await);
+    let b = Arc::new(node(store_config(&shard_b.url(), Some(CLUSTER)), None).await);
     let from = now_ms() - 86_400_000;
     let acknowledged = Arc::new(AtomicU64::new(0));
 
@@ -282,7 +262,7 @@ async fn two_nodes_on_two_shards_store_every_acknowledged_event_once() {
 async fn a_clickhouse_outage_fills_the_spool_then_answers_503_and_loses_nothing() {
     let mut server = tokio::task::spawn_blocking(OwnServer::start).await.unwrap();
     let url = server.url();
-    let app = node(clickhouse(&url, None), Some(64 << 10)).await;
+    let app = node(store_config(&url, None), Some(64 << 10)).await;
     let mut acknowledged = 0u64;
     let mut batches = 0usize;
     let mut next = |n: usize| {
@@ -303,7 +283,7 @@ async fn a_clickhouse_outage_fills_the_spool_then_answers_503_and_loses_nothing(
     }
     app.settle().await;
 
-    let mut server = {
+    let server = {
         let killer = tokio::task::spawn_blocking(move || {
             server.kill();
             server
@@ -350,15 +330,9 @@ async fn a_clickhouse_outage_fills_the_spool_then_answers_503_and_loses_nothing(
         let (status, n, _, body) = post(&app, CHROME, &next(5)).await;
         assert_eq!((status, n), (503, 0), "{body}");
     }
-    let h = app.health().await;
-    assert_ne!(h["spool_applied_seq"], h["spool_committed_seq"], "{h}");
+    app.assert_not_settled().await;
 
-    let server = tokio::task::spawn_blocking(move || {
-        server.resume();
-        server
-    })
-    .await
-    .unwrap();
+    let server = server.resumed().await;
     app.settle_within(Duration::from_secs(120)).await;
     let stored = {
         let url = url.clone();

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 tokio::task_local! {
     /// When set, apps spawned in the task use the store this makes (each call a fresh one)
-    /// instead of the embedded DuckDB: how `clickhouse.rs` runs the fixture tests on ClickHouse.
+    /// instead of the embedded DuckDB: how `clickhouse/fixtures.rs` runs the fixture tests on
+    /// ClickHouse.
     pub static STORE: fn() -> footfall::config::StoreConfig;
 }
 
@@ -128,6 +129,13 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Asserts that the writer has not stored everything the spool acknowledged (a store
+    /// outage holds it back).
+    pub async fn assert_not_settled(&self) {
+        let h = self.health().await;
+        assert_ne!(h["spool_applied_seq"], h["spool_committed_seq"], "{h}");
     }
 
     pub async fn shutdown(mut self) {

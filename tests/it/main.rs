@@ -6,6 +6,7 @@ mod cli;
 mod clickhouse;
 mod cluster;
 mod common;
+mod conformance;
 mod dashboard;
 mod dashboard_browser;
 mod dead_letter;

@@ -6,7 +6,8 @@ use footfall::query::{Filters, Granularity, OverviewPlan, TimeRange};
 use footfall::retention::run_once;
 use footfall::store::Store;
 
-use crate::clickhouse::{NOW, fresh_clickhouse, fresh_duckdb, same, seed, site};
+use crate::clickhouse::fresh_clickhouse;
+use crate::conformance::{NOW, fresh_duckdb, same, seed, site};
 
 const DAY: i64 = 86_400_000;
 
