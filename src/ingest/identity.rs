@@ -24,7 +24,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use crate::model::{SessionId, Site, VisitorId, hash64};
-use crate::store::Store;
+use crate::store::{DailySalt, SharedSession, Store};
 
 /// A session ends after this long without events.
 pub const SESSION_TIMEOUT_MS: i64 = 30 * 60 * 1000;
@@ -54,23 +54,6 @@ pub struct IdentityResolver {
     /// store), for the inactivity rule.
     sessions: Mutex<HashMap<u64, (String, i64, i64)>>,
     share_sessions: bool,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn parse_salt(text: &str) -> Option<(i64, [u8; 32])> {
-    let (day, hexed) = text.split_once(':')?;
-    let day = day.parse().ok()?;
-    let mut salt = [0u8; 32];
-    if hexed.len() != 64 {
-        return None;
-    }
-    for (i, b) in salt.iter_mut().enumerate() {
-        *b = u8::from_str_radix(hexed.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
-    Some((day, salt))
 }
 
 impl IdentityResolver {
@@ -107,12 +90,11 @@ impl IdentityResolver {
                 }
             }
             let stored = self
-                .blocking(move |store| store.setting("daily_salt").ok().flatten())
+                .blocking(move |store| store.daily_salt().ok().flatten())
                 .await
                 .flatten()
-                .and_then(|text| parse_salt(&text))
-                .filter(|(d, _)| *d == day);
-            let Some((_, stored)) = stored else {
+                .filter(|s| s.day == day);
+            let Some(DailySalt { salt: stored, .. }) = stored else {
                 return salt;
             };
             if let Some((d, current, _)) = self.salt.write().as_mut()
@@ -124,16 +106,13 @@ impl IdentityResolver {
         }
         let store = self.store.clone();
         let loaded = tokio::task::spawn_blocking(move || -> Option<[u8; 32]> {
-            if let Ok(Some(text)) = store.setting("daily_salt")
-                && let Some((d, salt)) = parse_salt(&text)
-                && d == day
+            if let Ok(Some(stored)) = store.daily_salt()
+                && stored.day == day
             {
-                return Some(salt);
+                return Some(stored.salt);
             }
             let salt: [u8; 32] = rand::random();
-            store
-                .set_setting("daily_salt", &format!("{day}:{}", hex(&salt)))
-                .ok()?;
+            store.set_daily_salt(DailySalt { day, salt }).ok()?;
             Some(salt)
         })
         .await
@@ -199,7 +178,7 @@ impl IdentityResolver {
             return session;
         }
         let looked_up = if self.share_sessions {
-            self.blocking(move |store| store.setting(&session_key(visitor_key)))
+            self.blocking(move |store| store.shared_session(visitor_key))
                 .await
         } else {
             None
@@ -209,8 +188,7 @@ impl IdentityResolver {
         let recorded = looked_up
             .and_then(Result::ok)
             .flatten()
-            .and_then(|text| parse_shared(&text))
-            .filter(|(_, last)| now_ms - *last <= SESSION_TIMEOUT_MS);
+            .filter(|shared| now_ms - shared.last_ms <= SESSION_TIMEOUT_MS);
         let session = {
             let mut sessions = self.sessions.lock();
             if sessions.len() > MAX_TRACKED_VISITORS {
@@ -222,7 +200,7 @@ impl IdentityResolver {
             // A request of the same visitor may have started one while the store answered.
             if entry.0.is_empty() || now_ms - entry.1 > SESSION_TIMEOUT_MS {
                 entry.0 = match &recorded {
-                    Some((session, _)) => session.clone(),
+                    Some(shared) => shared.session.clone(),
                     None => format!(
                         "t{:016x}",
                         hash64(&[&visitor_key.to_le_bytes(), &now_ms.to_le_bytes()])
@@ -258,9 +236,12 @@ impl IdentityResolver {
 
     /// Records in the store that the visitor's session had an event at `now_ms`.
     async fn share(&self, visitor_key: u64, session: &str, now_ms: i64) {
-        let value = format!("{session}:{now_ms}");
+        let shared = SharedSession {
+            session: session.to_owned(),
+            last_ms: now_ms,
+        };
         self.blocking(move |store| {
-            if let Err(e) = store.set_setting(&session_key(visitor_key), &value) {
+            if let Err(e) = store.share_session(visitor_key, &shared) {
                 tracing::warn!(error = %e, "could not share a session with the other nodes");
             }
         })
@@ -278,27 +259,9 @@ impl IdentityResolver {
     }
 }
 
-fn session_key(visitor_key: u64) -> String {
-    format!("session:{visitor_key:016x}")
-}
-
-/// `<session>:<last event ms>` (session strings made here contain no ':').
-fn parse_shared(text: &str) -> Option<(String, i64)> {
-    let (session, last) = text.rsplit_once(':')?;
-    Some((session.to_owned(), last.parse().ok()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn salts_round_trip_through_their_text_form() {
-        let salt = [7u8; 32];
-        assert_eq!(parse_salt(&format!("42:{}", hex(&salt))), Some((42, salt)));
-        assert_eq!(parse_salt("42:zz"), None);
-        assert_eq!(parse_salt("x"), None);
-    }
 
     fn shared_store() -> (Arc<dyn Store>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -369,7 +332,10 @@ mod tests {
         // B made its own at the same moment, and its write is the one the store kept.
         let made_by_b = [9u8; 32];
         store
-            .set_setting("daily_salt", &format!("{day}:{}", hex(&made_by_b)))
+            .set_daily_salt(DailySalt {
+                day,
+                salt: made_by_b,
+            })
             .unwrap();
         assert_eq!(b.day_salt(t).await, made_by_b);
         assert_eq!(a.day_salt(t + 1_000).await, made_by_a, "cached for a while");

@@ -245,9 +245,9 @@ impl Sink<'_> {
                     self.metrics.record_write(events, 0, started.elapsed());
                     return None;
                 }
-                Err(StoreError::Unavailable(e)) => {
+                Err(StoreError::Unavailable { message, .. }) => {
                     self.metrics.store_errors.inc();
-                    tracing::error!(error = %e, retry_in = ?backoff, "store unavailable; retrying");
+                    tracing::error!(error = %message, retry_in = ?backoff, "store unavailable; retrying");
                 }
                 // Bad data or schema (or another refusal): retrying the same append cannot help.
                 Err(e) => {

@@ -31,8 +31,6 @@ pub const SESSION_LIFETIME_MS: i64 = 14 * 86_400_000;
 /// A valid API token is remembered this long per node; a revoked one stops working after it.
 pub const TOKEN_CACHE_MS: i64 = 60_000;
 
-const SECRET_SETTING: &str = "dashboard_secret";
-
 /// The secrets behind cookies and CSRF tokens, shared by every node through the store.
 #[derive(Clone)]
 pub struct Keys {
@@ -44,16 +42,16 @@ impl Keys {
     /// Reads the shared secret, creating it on the first start.
     pub fn load_or_create(store: &dyn Store) -> StoreResult<Keys> {
         let decode = |s: &str| URL_SAFE_NO_PAD.decode(s).ok().filter(|b| b.len() == 64);
-        let stored = store.setting(SECRET_SETTING)?;
+        let stored = store.dashboard_secret()?;
         let secret = match stored.as_deref().and_then(decode) {
             Some(secret) => secret,
             None => {
                 let mut fresh = [0u8; 64];
                 rand::rng().fill_bytes(&mut fresh);
-                store.set_setting(SECRET_SETTING, &URL_SAFE_NO_PAD.encode(fresh))?;
+                store.set_dashboard_secret(&URL_SAFE_NO_PAD.encode(fresh))?;
                 // Two nodes starting at once may both write; read back what won.
                 store
-                    .setting(SECRET_SETTING)?
+                    .dashboard_secret()?
                     .as_deref()
                     .and_then(decode)
                     .unwrap_or(fresh.to_vec())
@@ -146,11 +144,6 @@ fn password_fingerprint(password_hash: &str) -> String {
     blake3::hash(password_hash.as_bytes()).to_hex()[..16].to_owned()
 }
 
-/// The settings key that records when an account last signed out.
-pub fn signed_out_setting(email: &str) -> String {
-    format!("signed_out:{email}")
-}
-
 /// A session cookie with the attributes every dashboard cookie gets.
 pub fn cookie(name: &'static str, value: String, secure: bool, max_age_ms: i64) -> Cookie<'static> {
     Cookie::build((name, value))
@@ -232,12 +225,12 @@ pub async fn signed_in_account(
     let store = state.store.clone();
     let email = claim.email.clone();
     let (user, signed_out) = blocking(move || {
-        let user = store.users()?.into_iter().find(|u| u.email == email);
-        let signed_out = store.setting(&signed_out_setting(&email))?;
+        let user = store.user_by_email(&email)?;
+        let signed_out = store.signed_out_at(&email)?;
         Ok((user, signed_out))
     })
     .await?;
-    let signed_out_ms = signed_out.and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let signed_out_ms = signed_out.unwrap_or(0);
     Ok(user
         .filter(|u| password_fingerprint(&u.password_hash) == claim.fingerprint)
         .filter(|_| claim.issued_ms > signed_out_ms)

@@ -151,8 +151,10 @@ impl From<StoreError> for ApiError {
                 "conflict",
                 format!("{m} already exists"),
             ),
-            StoreError::Unavailable(_) | StoreError::Locked { .. } => ApiError::unavailable(5, &e),
-            StoreError::Internal(_) => ApiError::internal(&e),
+            StoreError::Unavailable { .. } | StoreError::Locked { .. } => {
+                ApiError::unavailable(5, &e)
+            }
+            StoreError::Internal { .. } => ApiError::internal(&e),
             StoreError::Unsupported(m) => {
                 ApiError::new(StatusCode::NOT_IMPLEMENTED, "not_implemented", m)
             }

@@ -133,9 +133,9 @@ impl ClientError {
 impl From<ClientError> for StoreError {
     fn from(e: ClientError) -> StoreError {
         if e.is_retryable() {
-            StoreError::Unavailable(e.to_string())
+            StoreError::unavailable_because(e.to_string(), e)
         } else {
-            StoreError::Internal(e.to_string())
+            StoreError::internal_because(e.to_string(), e)
         }
     }
 }
@@ -541,11 +541,11 @@ mod tests {
         );
         assert!(matches!(
             StoreError::from(server(400, "Code: 62, x")),
-            StoreError::Internal(_)
+            StoreError::Internal { .. }
         ));
         assert!(matches!(
             StoreError::from(server(500, "Code: 202, x")),
-            StoreError::Unavailable(_)
+            StoreError::Unavailable { .. }
         ));
     }
 

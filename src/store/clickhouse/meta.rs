@@ -33,18 +33,27 @@ fn decode(e: ClientError) -> StoreError {
 }
 
 pub(super) fn sites(c: &Client) -> StoreResult<Vec<Site>> {
-    let rows = c.query(
+    sites_where(c, "1")
+}
+
+pub(super) fn site(c: &Client, id: &SiteId) -> StoreResult<Option<Site>> {
+    Ok(sites_where(c, &format!("id = {}", quote(id.as_str())))?.pop())
+}
+
+/// The newest versions of the sites whose id matches `predicate` (quoted SQL).
+fn sites_where(c: &Client, predicate: &str) -> StoreResult<Vec<Site>> {
+    let rows = c.query(&format!(
         "SELECT id, argMax(domains, version), argMax(raw_keys, version), argMax(ip_mode, version),
                 argMax(deleted, version) AS gone
-         FROM sites GROUP BY id HAVING gone = 0 ORDER BY id",
-    )?;
+         FROM sites WHERE {predicate} GROUP BY id HAVING gone = 0 ORDER BY id"
+    ))?;
     let mut out = Vec::new();
     for r in &rows.0 {
         let id = r.at(0)?.string()?;
-        let id =
-            SiteId::parse(&id).map_err(|e| StoreError::Internal(format!("stored site: {e}")))?;
+        let id = SiteId::parse(&id)
+            .map_err(|e| StoreError::internal_because(format!("stored site: {e}"), e))?;
         let domains: Vec<String> = serde_json::from_str(&r.at(1)?.string()?)
-            .map_err(|e| StoreError::Internal(format!("stored domains of {id}: {e}")))?;
+            .map_err(|e| StoreError::internal_because(format!("stored domains of {id}: {e}"), e))?;
         let ip_mode = IpMode::parse(&r.at(3)?.string()?).unwrap_or_default();
         out.push(Site {
             id,
@@ -92,17 +101,27 @@ pub(super) fn update_site(c: &Client, site: &Site) -> StoreResult<()> {
 }
 
 pub(super) fn users(c: &Client) -> StoreResult<Vec<User>> {
-    let rows = c.query(
+    users_where(c, "1")
+}
+
+pub(super) fn user_by_email(c: &Client, email: &str) -> StoreResult<Option<User>> {
+    Ok(users_where(c, &format!("email = {}", quote(email)))?.pop())
+}
+
+/// The newest versions of the users whose e-mail matches `predicate` (quoted SQL).
+fn users_where(c: &Client, predicate: &str) -> StoreResult<Vec<User>> {
+    let rows = c.query(&format!(
         "SELECT email, argMax(role, version), argMax(password_hash, version),
                 argMax(sites, version), argMax(deleted, version) AS gone
-         FROM users GROUP BY email HAVING gone = 0 ORDER BY email",
-    )?;
+         FROM users WHERE {predicate} GROUP BY email HAVING gone = 0 ORDER BY email"
+    ))?;
     let mut out = Vec::new();
     for r in &rows.0 {
         let email = r.at(0)?.string()?;
         let role = Role::parse(&r.at(1)?.string()?).unwrap_or(Role::Viewer);
-        let sites: Vec<String> = serde_json::from_str(&r.at(3)?.string()?)
-            .map_err(|e| StoreError::Internal(format!("stored sites of {email}: {e}")))?;
+        let sites: Vec<String> = serde_json::from_str(&r.at(3)?.string()?).map_err(|e| {
+            StoreError::internal_because(format!("stored sites of {email}: {e}"), e)
+        })?;
         // A site id that no longer parses grants nothing rather than failing every login.
         let sites = sites.iter().filter_map(|s| SiteId::parse(s).ok()).collect();
         out.push(User {

@@ -31,7 +31,7 @@ use parking_lot::Mutex;
 use client::{Client, RowExt};
 pub use client::{Endpoint, UrlError, quote};
 
-use super::{Store, StoreError, StoreResult};
+use super::{Appends, Maintenance, Metadata, Reports, SettingsTable, StoreError, StoreResult};
 use crate::model::{ApiToken, Batch, Site, SiteId, User};
 use crate::query::ecommerce::{Ecommerce, EcommercePlan};
 use crate::query::{
@@ -209,8 +209,8 @@ impl ClickHouseStore {
                 return Ok(());
             }
             if std::time::Instant::now() > deadline {
-                return Err(StoreError::Unavailable(
-                    "ClickHouse did not finish a delete (mutation) in time".into(),
+                return Err(StoreError::unavailable(
+                    "ClickHouse did not finish a delete (mutation) in time",
                 ));
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -248,7 +248,7 @@ fn shards(entry: &Client, cluster: &str, options: &ClickHouseOptions) -> StoreRe
         .map(|r| r.at(0).and_then(|c| c.string()))
         .collect::<Result<Vec<_>, _>>()?;
     if hosts.is_empty() {
-        return Err(StoreError::Internal(format!(
+        return Err(StoreError::internal(format!(
             "the ClickHouse cluster {cluster:?} is not in the remote_servers of {}",
             options.endpoint.base
         )));
@@ -290,7 +290,7 @@ fn schema_version(c: &Client) -> StoreResult<u64> {
         None => 0,
     };
     if current > schema::VERSION {
-        return Err(StoreError::Internal(format!(
+        return Err(StoreError::internal(format!(
             "the ClickHouse database at {} has schema version {current}, newer than this \
              footfall knows ({}); upgrade footfall",
             c.endpoint().base,
@@ -338,14 +338,14 @@ fn migrate(entry: &Client, shards: &[Client], cluster: Option<(&str, &str)>) -> 
     Ok(())
 }
 
-impl Store for ClickHouseStore {
+impl Appends for ClickHouseStore {
     fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()> {
         let id = match spool_seq {
             Some(_) => self.spool_chunk_id(*self.applied.lock()),
             None => rand::random(),
         };
         let rows = write::rows(batches, id).map_err(|e| {
-            StoreError::Internal(format!("cannot serialise rows for ClickHouse: {e}"))
+            StoreError::internal_because(format!("cannot serialise rows for ClickHouse: {e}"), e)
         })?;
         // A chunk id names the spool records after a position; the writer, isolating a batch
         // the store refuses, may next append fewer of them (up to an earlier position) under
@@ -418,6 +418,16 @@ impl Store for ClickHouseStore {
             .collect::<Result<_, client::ClientError>>()
             .map_err(Into::into)
     }
+}
+
+impl Metadata for ClickHouseStore {
+    fn site(&self, id: &SiteId) -> StoreResult<Option<Site>> {
+        meta::site(&self.client, id)
+    }
+
+    fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        meta::user_by_email(&self.client, email)
+    }
 
     fn sites(&self) -> StoreResult<Vec<Site>> {
         meta::sites(&self.client)
@@ -462,7 +472,9 @@ impl Store for ClickHouseStore {
     fn delete_tokens_named(&self, name: &str) -> StoreResult<usize> {
         meta::delete_tokens_named(&self.client, name)
     }
+}
 
+impl SettingsTable for ClickHouseStore {
     fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         meta::setting(&self.client, key)
     }
@@ -470,7 +482,9 @@ impl Store for ClickHouseStore {
     fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         meta::set_setting(&self.client, key, value)
     }
+}
 
+impl Reports for ClickHouseStore {
     fn overview(&self, plan: &OverviewPlan) -> StoreResult<Overview> {
         overview::overview(&self.client, plan)
     }
@@ -505,6 +519,19 @@ impl Store for ClickHouseStore {
         engagement::engagement(&self.client, plan)
     }
 
+    fn count_events(&self, site: &SiteId) -> StoreResult<u64> {
+        let rows = self.client.query(&format!(
+            "SELECT count() FROM events WHERE site = {}",
+            quote(site.as_str())
+        ))?;
+        match rows.0.first() {
+            Some(r) => Ok(r.at(0)?.u64()?),
+            None => Ok(0),
+        }
+    }
+}
+
+impl Maintenance for ClickHouseStore {
     fn delete_sessions_before(&self, site: &SiteId, cutoff_ms: i64) -> StoreResult<u64> {
         self.delete_old_sessions(site, cutoff_ms)
     }
@@ -515,17 +542,6 @@ impl Store for ClickHouseStore {
 
     fn forget_shared_sessions(&self, before_ms: i64) -> StoreResult<()> {
         self.forget_session_settings(before_ms)
-    }
-
-    fn count_events(&self, site: &SiteId) -> StoreResult<u64> {
-        let rows = self.client.query(&format!(
-            "SELECT count() FROM events WHERE site = {}",
-            quote(site.as_str())
-        ))?;
-        match rows.0.first() {
-            Some(r) => Ok(r.at(0)?.u64()?),
-            None => Ok(0),
-        }
     }
 
     fn checkpoint(&self) -> StoreResult<()> {

@@ -12,7 +12,7 @@ use super::sql::{events_where, local_ts, sessions_starting_in};
 use crate::model::EventKind;
 use crate::query::{Granularity, Overview, OverviewPlan, SeriesPoint, TimeRange, TopRow, Totals};
 use crate::store::StoreResult;
-use crate::store::duckdb::write::KIND_COLUMNS;
+use crate::store::rows::KIND_COLUMNS;
 
 fn totals(c: &Client, plan: &OverviewPlan, range: TimeRange) -> StoreResult<Totals> {
     let from = sessions_starting_in(&plan.site, range);

@@ -1,5 +1,5 @@
 //! Retention deletes for ClickHouse: whole sessions older than a cutoff, as the embedded
-//! store does them (see `store::duckdb::retention` for why sessions are the unit), and the
+//! store does them (see the embedded store's retention for why sessions are the unit), and the
 //! shared cookieless-session records once they are stale.
 //!
 //! ClickHouse deletes with mutations (`ALTER TABLE ... DELETE`), which run in the background;
@@ -14,6 +14,7 @@ use super::ClickHouseStore;
 use super::client::{RowExt, quote};
 use crate::model::SiteId;
 use crate::store::StoreResult;
+use crate::store::settings::SHARED_SESSION_PREFIX;
 
 /// Tables whose rows belong to one session, by `session_id`.
 const SESSION_TABLES: [&str; 4] = ["events", "items", "batches", "session_parts"];
@@ -66,7 +67,10 @@ impl ClickHouseStore {
         let before_us = before_ms.max(0).saturating_mul(1000);
         self.mutate(
             "settings",
-            &format!("startsWith(key, 'session:') AND version < {before_us}"),
+            &format!(
+                "startsWith(key, {}) AND version < {before_us}",
+                quote(SHARED_SESSION_PREFIX)
+            ),
         )?;
         self.wait_for_all_mutations()
     }

@@ -132,7 +132,7 @@ pub(super) fn local_ts(zone: Zone, range: TimeRange) -> String {
 }
 
 /// One row per session of a site, merged from its parts exactly as the embedded store merges
-/// its staging rows (`store::duckdb::write::MERGED_SESSIONS`): times and counts add up, the user is the greatest,
+/// its staging rows (DuckDB's `MERGED_SESSIONS`): times and counts add up, the user is the greatest,
 /// attributes are the earliest part's (aggregates skip NULL, so a missing country is taken
 /// from a later part), entry and exit pages the first and last pageview's. `{cond}` restricts
 /// the parts read (a whole session's parts must be read: a fixed predicate on site and

@@ -29,7 +29,7 @@
 //! batch (`batches`) and one part per (append, session) (`session_parts`, the embedded store's
 //! staging rows, computed by the same code), which reports merge at query time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -38,7 +38,9 @@ use serde::ser::SerializeMap;
 use super::client::{Client, ClientError, RowExt};
 use crate::model::batch::path_of;
 use crate::model::{Batch, EventData, EventKind};
-use crate::store::duckdb::write::{KIND_COLUMNS, SessionPart, detail, user_of};
+use crate::store::rows::{
+    KIND_COLUMNS, SessionPart, batch_user, detail, first_ts, identity_links, session_parts, user_of,
+};
 
 /// Rows per insert by default: far below ClickHouse's block size, and a body of a few MB.
 pub const DEFAULT_MAX_INSERT_ROWS: usize = 100_000;
@@ -243,27 +245,16 @@ pub(super) fn rows(batches: &[Batch], chunk: u64) -> Result<ChunkRows, serde_jso
     let mut sessions = TableRows::new("session_parts", "row");
     let mut identities = TableRows::new("identities", "row");
 
-    let mut parts: HashMap<(&str, u64), SessionPart<'_>> = HashMap::new();
-    let mut links: Vec<(&str, i64, &str, i64)> = Vec::new();
+    let parts = session_parts(batches);
     for b in batches {
-        let Some(first_ts) = b.events.iter().map(|e| e.ts_ms).min() else {
+        let Some(first_ts) = first_ts(b) else {
             continue;
         };
         let row = rollups.next_index();
         rollups.push(first_ts, row, &batch_rollup(b, first_ts, chunk, row))?;
-        let part = SessionPart::of(b, first_ts);
-        match parts.entry((b.site.as_str(), b.session.0)) {
-            std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().absorb(part),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(part);
-            }
-        }
         for e in &b.events {
             let d = detail(&e.data);
             let user = user_of(b, e);
-            if let Some(user) = user {
-                links.push((b.site.as_str(), b.visitor.0 as i64, user, e.ts_ms));
-            }
             events.push(
                 e.ts_ms,
                 e.eid as i64,
@@ -332,9 +323,11 @@ pub(super) fn rows(batches: &[Batch], chunk: u64) -> Result<ChunkRows, serde_jso
         let row = sessions.next_index();
         sessions.push(part.ts, row, &session_part(part, chunk, row))?;
     }
-    // Identity links: the first event of each (visitor, user) pair in these batches.
-    links.sort();
-    links.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1 && a.2 == b.2);
+    let links = identity_links(
+        batches
+            .iter()
+            .flat_map(|b| b.events.iter().map(move |e| (b, e))),
+    );
     for (site, visitor_id, user_id, ts_ms) in links {
         let row = identities.next_index();
         identities.push(
@@ -376,7 +369,7 @@ fn batch_rollup(b: &Batch, first_ts: i64, chunk: u64, row: i64) -> RollupRow<'_>
         site: b.site.as_str(),
         session_id: b.session.0 as i64,
         visitor_id: b.visitor.0 as i64,
-        user_id: b.events.iter().filter_map(|e| user_of(b, e)).max(),
+        user_id: batch_user(b),
         bot: u8::from(b.client.bot),
         ts_ms: first_ts,
         last_ts_ms: last_ts,

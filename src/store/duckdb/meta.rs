@@ -11,11 +11,22 @@ fn domains_json(site: &Site) -> String {
 }
 
 pub(super) fn sites(conn: &Connection) -> StoreResult<Vec<Site>> {
+    sites_where(conn, "TRUE", None)
+}
+
+pub(super) fn site(conn: &Connection, id: &SiteId) -> StoreResult<Option<Site>> {
+    Ok(sites_where(conn, "id = ?", Some(id.as_str()))?.pop())
+}
+
+/// The sites matching `predicate`, which binds `key` when it has a parameter.
+fn sites_where(conn: &Connection, predicate: &str, key: Option<&str>) -> StoreResult<Vec<Site>> {
     let mut stmt = conn
-        .prepare("SELECT id, domains, raw_keys, ip_mode FROM sites ORDER BY id")
+        .prepare(&format!(
+            "SELECT id, domains, raw_keys, ip_mode FROM sites WHERE {predicate} ORDER BY id"
+        ))
         .map_err(map_err)?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map(duckdb::params_from_iter(key), |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -27,10 +38,10 @@ pub(super) fn sites(conn: &Connection) -> StoreResult<Vec<Site>> {
     let mut out = Vec::new();
     for row in rows {
         let (id, domains, raw_keys, ip_mode) = row.map_err(map_err)?;
-        let id =
-            SiteId::parse(&id).map_err(|e| StoreError::Internal(format!("stored site: {e}")))?;
+        let id = SiteId::parse(&id)
+            .map_err(|e| StoreError::internal_because(format!("stored site: {e}"), e))?;
         let domains: Vec<String> = serde_json::from_str(&domains)
-            .map_err(|e| StoreError::Internal(format!("stored domains of {id}: {e}")))?;
+            .map_err(|e| StoreError::internal_because(format!("stored domains of {id}: {e}"), e))?;
         let ip_mode = IpMode::parse(&ip_mode).unwrap_or_default();
         out.push(Site {
             id,
@@ -77,14 +88,24 @@ pub(super) fn update_site(conn: &Connection, site: &Site) -> StoreResult<()> {
 }
 
 pub(super) fn users(conn: &Connection) -> StoreResult<Vec<User>> {
+    users_where(conn, "TRUE", None)
+}
+
+pub(super) fn user_by_email(conn: &Connection, email: &str) -> StoreResult<Option<User>> {
+    Ok(users_where(conn, "u.email = ?", Some(email))?.pop())
+}
+
+/// The users matching `predicate`, which binds `key` when it has a parameter.
+fn users_where(conn: &Connection, predicate: &str, key: Option<&str>) -> StoreResult<Vec<User>> {
     let mut stmt = conn
-        .prepare(
+        .prepare(&format!(
             "SELECT u.email, u.role, u.password_hash, coalesce(s.sites, '[]') \
-             FROM users u LEFT JOIN user_sites s ON s.email = u.email ORDER BY u.email",
-        )
+             FROM users u LEFT JOIN user_sites s ON s.email = u.email WHERE {predicate} \
+             ORDER BY u.email"
+        ))
         .map_err(map_err)?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map(duckdb::params_from_iter(key), |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -97,8 +118,9 @@ pub(super) fn users(conn: &Connection) -> StoreResult<Vec<User>> {
     for row in rows {
         let (email, role, password_hash, sites) = row.map_err(map_err)?;
         let role = Role::parse(&role).unwrap_or(Role::Viewer);
-        let sites: Vec<String> = serde_json::from_str(&sites)
-            .map_err(|e| StoreError::Internal(format!("stored sites of {email}: {e}")))?;
+        let sites: Vec<String> = serde_json::from_str(&sites).map_err(|e| {
+            StoreError::internal_because(format!("stored sites of {email}: {e}"), e)
+        })?;
         // A site id that no longer parses grants nothing rather than failing every login.
         let sites = sites.iter().filter_map(|s| SiteId::parse(s).ok()).collect();
         out.push(User {

@@ -5,7 +5,8 @@
 //! ingest writer thread, in large appender batches) and a small pool of read connections cloned
 //! from it, so reports run while ingestion continues.
 
-pub(super) mod ecommerce;
+mod columns;
+mod ecommerce;
 mod engagement;
 mod live;
 mod meta;
@@ -15,14 +16,14 @@ mod read;
 mod retention;
 mod schema;
 mod sql;
-pub(super) mod write;
+mod write;
 
 use std::path::{Path, PathBuf};
 
 use duckdb::{Config, Connection};
 use parking_lot::Mutex;
 
-use super::{Store, StoreError, StoreResult};
+use super::{Appends, Maintenance, Metadata, Reports, SettingsTable, StoreError, StoreResult};
 use crate::model::{ApiToken, Batch, Site, SiteId, User};
 use crate::query::ecommerce::{Ecommerce, EcommercePlan};
 use crate::query::{
@@ -57,24 +58,63 @@ pub struct DuckDbStore {
     recent_ids: usize,
 }
 
+/// The class of a DuckDB failure, from the exception type DuckDB reports.
+///
+/// The crate's `ffi::Error` carries DuckDB's error type only for calls that return error
+/// data; prepare, execute and appender failures carry the generic `DuckDBError` state (and
+/// `ErrorCode::Unknown`), with the type's name leading the message: `Constraint Error: ...`,
+/// `IO Error: ...`. That name is DuckDB's `ExceptionType`, so it is what is matched here,
+/// as a whole name, rather than any phrase inside the message (a unit test pins the forms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DuckDbErrorClass {
+    /// A uniqueness rule (PRIMARY KEY or UNIQUE) was violated.
+    Duplicate,
+    /// Disk or memory: not the data's fault, worth retrying.
+    Resources,
+    Other,
+}
+
+fn classify(e: &duckdb::Error) -> DuckDbErrorClass {
+    let duckdb::Error::DuckDBFailure(_, Some(message)) = e else {
+        return DuckDbErrorClass::Other;
+    };
+    // A failure may wrap another (`TransactionContext Error: Failed to commit: IO Error: ...`):
+    // every exception type named in the chain counts.
+    let mut rest = message.as_str();
+    let mut class = DuckDbErrorClass::Other;
+    while let Some((before, after)) = rest.split_once(" Error: ") {
+        let exception = before.rsplit(": ").next().unwrap_or(before);
+        match exception {
+            // Constraint errors also cover NOT NULL and CHECK, which footfall's rows cannot
+            // break short of a bug; only key violations are a conflict to report.
+            "Constraint" if after.contains("Duplicate key") || after.contains("UNIQUE") => {
+                return DuckDbErrorClass::Duplicate;
+            }
+            // A full disk or memory pressure is not the data's fault: the writer retries
+            // these instead of setting the batch aside as refused.
+            "IO" | "Out of Memory" => class = DuckDbErrorClass::Resources,
+            _ => {}
+        }
+        rest = after;
+    }
+    class
+}
+
 pub(crate) fn map_err(e: duckdb::Error) -> StoreError {
     let text = e.to_string();
-    if text.contains("Duplicate key") || text.contains("PRIMARY KEY or UNIQUE constraint") {
-        StoreError::Conflict(text)
-    } else if text.contains("IO Error") || text.contains("Out of Memory Error") {
-        // A full disk or memory pressure is not the data's fault: the writer retries these
-        // instead of setting the batch aside as refused.
-        StoreError::Unavailable(text)
-    } else {
-        StoreError::Internal(text)
+    match classify(&e) {
+        DuckDbErrorClass::Duplicate => StoreError::Conflict(text),
+        DuckDbErrorClass::Resources => StoreError::unavailable_because(text, e),
+        DuckDbErrorClass::Other => StoreError::internal_because(text, e),
     }
 }
 
 impl DuckDbStore {
     /// Opens (creating if needed) `footfall.duckdb` in `dir` and brings its schema up to date.
     pub fn open(dir: &Path, options: &DuckDbOptions) -> StoreResult<DuckDbStore> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::internal_because(format!("cannot create {}: {e}", dir.display()), e)
+        })?;
         let path = dir.join("footfall.duckdb");
         let config = Config::default()
             .max_memory(&options.memory_limit)
@@ -146,7 +186,7 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
         .map_err(map_err)?;
     let known = schema::MIGRATIONS.len() as i64;
     if current > known {
-        return Err(StoreError::Internal(format!(
+        return Err(StoreError::internal(format!(
             "the database has schema version {current}, newer than this footfall knows ({known}); upgrade footfall"
         )));
     }
@@ -168,7 +208,7 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
     Ok(())
 }
 
-impl Store for DuckDbStore {
+impl Appends for DuckDbStore {
     fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()> {
         let mut conn = self.writer.lock();
         write::append(&mut conn, batches, spool_seq, self.recent_ids)
@@ -190,9 +230,15 @@ impl Store for DuckDbStore {
     fn recent_event_ids(&self, limit: usize) -> StoreResult<Vec<u64>> {
         self.read(|c| write::recent_event_ids(c, limit))
     }
+}
 
+impl Metadata for DuckDbStore {
     fn sites(&self) -> StoreResult<Vec<Site>> {
         self.read(meta::sites)
+    }
+
+    fn site(&self, id: &SiteId) -> StoreResult<Option<Site>> {
+        self.read(|c| meta::site(c, id))
     }
 
     fn insert_site(&self, site: &Site) -> StoreResult<()> {
@@ -205,6 +251,10 @@ impl Store for DuckDbStore {
 
     fn users(&self) -> StoreResult<Vec<User>> {
         self.read(meta::users)
+    }
+
+    fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.read(|c| meta::user_by_email(c, email))
     }
 
     fn insert_user(&self, user: &User) -> StoreResult<()> {
@@ -234,7 +284,9 @@ impl Store for DuckDbStore {
     fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
         self.read(|c| meta::token_by_hash(c, token_hash))
     }
+}
 
+impl SettingsTable for DuckDbStore {
     fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         self.read(|c| meta::setting(c, key))
     }
@@ -242,7 +294,9 @@ impl Store for DuckDbStore {
     fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         meta::set_setting(&self.writer.lock(), key, value)
     }
+}
 
+impl Reports for DuckDbStore {
     fn overview(&self, plan: &OverviewPlan) -> StoreResult<Overview> {
         let second = self.take_reader()?;
         self.read(|first| {
@@ -284,10 +338,6 @@ impl Store for DuckDbStore {
         self.read(|c| engagement::engagement(c, plan))
     }
 
-    fn delete_sessions_before(&self, site: &SiteId, cutoff_ms: i64) -> StoreResult<u64> {
-        retention::delete_sessions_before(&mut self.writer.lock(), site, cutoff_ms)
-    }
-
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {
         self.read(|c| {
             let n: i64 = c
@@ -299,6 +349,12 @@ impl Store for DuckDbStore {
                 .map_err(map_err)?;
             Ok(n as u64)
         })
+    }
+}
+
+impl Maintenance for DuckDbStore {
+    fn delete_sessions_before(&self, site: &SiteId, cutoff_ms: i64) -> StoreResult<u64> {
+        retention::delete_sessions_before(&mut self.writer.lock(), site, cutoff_ms)
     }
 
     fn checkpoint(&self) -> StoreResult<()> {
@@ -312,6 +368,55 @@ impl Store for DuckDbStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duckdb_failures_are_classified_by_their_exception_type() {
+        let failure = |m: &str| {
+            duckdb::Error::DuckDBFailure(
+                duckdb::ffi::Error::new(duckdb::ffi::DuckDBError),
+                Some(m.to_owned()),
+            )
+        };
+        let class = |m: &str| classify(&failure(m));
+        assert_eq!(
+            class("Constraint Error: Duplicate key \"id: a\" violates primary key constraint."),
+            DuckDbErrorClass::Duplicate
+        );
+        assert_eq!(
+            class(
+                "Constraint Error: PRIMARY KEY or UNIQUE constraint violated: duplicate key \"a\""
+            ),
+            DuckDbErrorClass::Duplicate
+        );
+        assert_eq!(
+            class("Constraint Error: NOT NULL constraint failed: sites.id"),
+            DuckDbErrorClass::Other
+        );
+        assert_eq!(
+            class("IO Error: No space left on device"),
+            DuckDbErrorClass::Resources
+        );
+        assert_eq!(
+            class("TransactionContext Error: Failed to commit: IO Error: Could not write file"),
+            DuckDbErrorClass::Resources
+        );
+        assert_eq!(
+            class("Out of Memory Error: could not allocate block of size 256 KiB"),
+            DuckDbErrorClass::Resources
+        );
+        assert_eq!(
+            class("Parser Error: syntax error at or near \"x\""),
+            DuckDbErrorClass::Other
+        );
+        assert_eq!(
+            class("Binder Error: column \"IO Error\" not found"),
+            DuckDbErrorClass::Other
+        );
+        assert_eq!(
+            classify(&duckdb::Error::QueryReturnedNoRows),
+            DuckDbErrorClass::Other
+        );
+    }
     use crate::model::*;
 
     fn batch(site: &str, events: Vec<EventData>) -> Batch {

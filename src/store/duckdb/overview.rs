@@ -14,9 +14,9 @@ use duckdb::{Connection, params_from_iter};
 
 use super::map_err;
 use super::sql::{Params, events_where, local_ts};
-use super::write::KIND_COLUMNS;
 use crate::model::EventKind;
 use crate::query::{Granularity, Overview, OverviewPlan, SeriesPoint, TimeRange, TopRow, Totals};
+use crate::store::rows::KIND_COLUMNS;
 use crate::store::{StoreError, StoreResult};
 
 fn totals(conn: &Connection, plan: &OverviewPlan, range: TimeRange) -> StoreResult<Totals> {
@@ -215,7 +215,7 @@ pub(super) fn overview(
                 (overview, Some(conn))
             }
             Err(_) => (
-                Err(StoreError::Internal("the top lists query panicked".into())),
+                Err(StoreError::internal("the top lists query panicked")),
                 None,
             ),
         }

@@ -177,7 +177,7 @@ pub(super) fn statements(plan: &PagesPlan) -> Statements {
 /// Sets the paths parameter (the last one) of the detail statements.
 fn with_paths(params: &mut [Value], paths: &[String]) -> StoreResult<()> {
     let json = serde_json::to_string(paths)
-        .map_err(|e| crate::store::StoreError::Internal(e.to_string()))?;
+        .map_err(|e| crate::store::StoreError::internal_because(e.to_string(), e))?;
     if let Some(last) = params.last_mut() {
         *last = Value::Text(json);
     }

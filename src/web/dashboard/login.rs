@@ -22,7 +22,7 @@ use crate::web::AppState;
 use crate::web::api::blocking;
 use crate::web::auth::{
     LOGIN_COOKIE, SESSION_COOKIE, SESSION_LIFETIME_MS, SessionClaim, cookie, is_https, new_nonce,
-    signed_in_account, signed_out_setting,
+    signed_in_account,
 };
 use crate::web::error::ApiError;
 
@@ -165,10 +165,15 @@ pub async fn submit(
     let lookup = email.clone();
     let password = form.password;
     let user = blocking(move || {
-        let user = store
-            .users()?
-            .into_iter()
-            .find(|u| u.email.eq_ignore_ascii_case(&lookup));
+        // Addresses are stored as they were typed; most are lower case, so the keyed lookup
+        // usually finds the account, and only a miss compares every address case-blind.
+        let user = match store.user_by_email(&lookup)? {
+            Some(user) => Some(user),
+            None => store
+                .users()?
+                .into_iter()
+                .find(|u| u.email.eq_ignore_ascii_case(&lookup)),
+        };
         let hash = user
             .as_ref()
             .map(|u| u.password_hash.clone())
@@ -223,9 +228,9 @@ pub async fn logout(
             return Err(ApiError::forbidden("the form's CSRF token is missing or wrong").into());
         }
         let store = state.store.clone();
-        let key = signed_out_setting(&account.user.email);
-        let now = crate::clock::now_ms().to_string();
-        blocking(move || store.set_setting(&key, &now)).await?;
+        let email = account.user.email.clone();
+        let now = crate::clock::now_ms();
+        blocking(move || store.set_signed_out_at(&email, now)).await?;
     }
     let jar = state.keys.jar(&headers).remove(cookie(
         SESSION_COOKIE,
