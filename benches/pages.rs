@@ -86,7 +86,7 @@ async fn bench(seeded: &Path) -> anyhow::Result<()> {
     let app = App::start(config, Tuning::default()).await?;
     let store = app.state().store.clone();
     let email = "bench@footfall.local";
-    if !store.users()?.iter().any(|u| u.email == email) {
+    if store.user_by_email(email)?.is_none() {
         store.insert_user(&User {
             email: email.into(),
             role: Role::Admin,

@@ -29,9 +29,9 @@ use footfall::query::{
     SessionSort, TimeRange,
 };
 use footfall::seed::{SeedOptions, generate};
-use footfall::store::Store;
 use footfall::store::clickhouse::{ClickHouseOptions, ClickHouseStore};
 use footfall::store::duckdb::{DuckDbOptions, DuckDbStore};
+use footfall::store::prelude::*;
 
 const RUNS: usize = 15;
 
@@ -60,15 +60,12 @@ fn measure(name: &str, mut run: impl FnMut()) {
     );
 }
 
-/// The setting that records when a kept database was seeded: the seed's timestamps are
-/// relative to it, so reports on a reused database measure over the seeded days.
-const SEEDED_AT: &str = "bench-seeded-at";
-
+/// When a kept database was seeded: the seed's timestamps are relative to it, so reports on a
+/// reused database measure over the seeded days.
 fn seeded_at(store: &dyn Store) -> anyhow::Result<i64> {
-    let text = store
-        .setting(SEEDED_AT)?
-        .ok_or_else(|| anyhow::anyhow!("no {SEEDED_AT} setting"))?;
-    Ok(text.trim().parse()?)
+    store
+        .bench_seeded_at()?
+        .ok_or_else(|| anyhow::anyhow!("the database records no seeding time"))
 }
 
 /// Seeds `events` into `store` unless it was seeded before; says how long seeding took.
@@ -77,9 +74,7 @@ fn seed_unless_kept(store: &dyn Store, events: u64) -> anyhow::Result<String> {
         return Ok("reused".to_owned());
     }
     let site = store
-        .sites()?
-        .into_iter()
-        .find(|s| s.id.as_str() == "demo")
+        .site(&SiteId::parse("demo")?)?
         .ok_or_else(|| anyhow::anyhow!("no demo site"))?;
     let now = footfall::clock::now_ms();
     let opts = SeedOptions {
@@ -95,7 +90,7 @@ fn seed_unless_kept(store: &dyn Store, events: u64) -> anyhow::Result<String> {
     })?;
     store.checkpoint()?;
     let secs = started.elapsed().as_secs_f64();
-    store.set_setting(SEEDED_AT, &now.to_string())?;
+    store.set_bench_seeded_at(now)?;
     Ok(format!(
         "seeded in {secs:.1} s ({:.0} events/s)",
         events as f64 / secs
@@ -107,8 +102,11 @@ fn seed_unless_kept(store: &dyn Store, events: u64) -> anyhow::Result<String> {
 fn open_duckdb(dir: &std::path::Path, events: u64) -> anyhow::Result<(Box<dyn Store>, String)> {
     let store = DuckDbStore::open(dir, &DuckDbOptions::default())?;
     // Databases kept by earlier versions of this benchmark recorded the time in a file.
-    if let Ok(text) = std::fs::read_to_string(dir.join("bench-seeded-at")) {
-        store.set_setting(SEEDED_AT, text.trim())?;
+    if let Some(at) = std::fs::read_to_string(dir.join("bench-seeded-at"))
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+    {
+        store.set_bench_seeded_at(at)?;
     }
     let how = seed_unless_kept(&store, events)?;
     // bench-pages reads the time from the file.

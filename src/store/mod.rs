@@ -3,7 +3,8 @@
 //! Everything above this module talks to [`Store`] with domain types and report plans.
 //! `Store` is the sum of focused traits, so a caller names what it uses: [`Appends`] (the
 //! ingest writer), [`Metadata`] (sites, accounts, tokens), [`Settings`] (typed shared state),
-//! [`Reports`] and [`Maintenance`] (retention, shutdown). The methods are synchronous: the embedded database blocks, so callers on the async runtime use
+//! [`Reports`] and [`Maintenance`] (retention, shutdown); [`prelude`] imports them all. The
+//! methods are synchronous: the embedded database blocks, so callers on the async runtime use
 //! `spawn_blocking` and the ingest writer runs on its own thread.
 
 mod assemble;
@@ -12,8 +13,12 @@ pub mod duckdb;
 mod rows;
 mod settings;
 
-pub(crate) use settings::SettingsTable;
-pub use settings::{DailySalt, Settings, SharedSession};
+pub use settings::{DailySalt, Settings, SettingsTable, SharedSession};
+
+/// The store traits in one import, for code that calls a store's methods on a concrete type.
+pub mod prelude {
+    pub use super::{Appends, Maintenance, Metadata, Reports, Settings, Store};
+}
 
 use crate::model::{ApiToken, Batch, Site, SiteId, User};
 use crate::query::ecommerce::{Ecommerce, EcommercePlan};

@@ -1,6 +1,6 @@
 //! The small pieces of shared state footfall keeps in a store's `settings` table, as typed
 //! methods: the daily salt, the dashboard's cookie secret, when an account last signed out,
-//! and the cookieless sessions nodes share.
+//! the cookieless sessions nodes share, and when the report benchmark seeded a database.
 //!
 //! Both stores keep them as key/value text rows. The key names and the text forms live only
 //! here, so ingest, the dashboard and a store's cleanup (which deletes shared sessions by their
@@ -13,6 +13,7 @@ pub(super) const SHARED_SESSION_PREFIX: &str = "session:";
 const DAILY_SALT: &str = "daily_salt";
 const DASHBOARD_SECRET: &str = "dashboard_secret";
 const SIGNED_OUT_PREFIX: &str = "signed_out:";
+const BENCH_SEEDED_AT: &str = "bench-seeded-at";
 
 /// The salt that cookieless visitor hashes use on one day: every node and restart hashes
 /// the same visitor the same way within the day, and it is overwritten the next day.
@@ -68,7 +69,8 @@ impl SharedSession {
     }
 }
 
-/// The raw key/value table each store implements; only this module reads it, through
+/// The raw key/value table each store implements (a store wrapper outside the crate, such as a
+/// test double, implements it too); only this module reads it, through
 /// [`Settings`].
 pub trait SettingsTable {
     fn setting(&self, key: &str) -> StoreResult<Option<String>>;
@@ -89,6 +91,10 @@ pub trait Settings {
     /// The session another node recorded for a cookieless visitor (by its visitor key).
     fn shared_session(&self, visitor_key: u64) -> StoreResult<Option<SharedSession>>;
     fn share_session(&self, visitor_key: u64, session: &SharedSession) -> StoreResult<()>;
+    /// When `bench-reports` seeded this database (epoch ms): a kept database's reports are
+    /// measured over the days it was seeded for.
+    fn bench_seeded_at(&self) -> StoreResult<Option<i64>>;
+    fn set_bench_seeded_at(&self, at_ms: i64) -> StoreResult<()>;
 }
 
 fn shared_session_key(visitor_key: u64) -> String {
@@ -134,6 +140,16 @@ impl<T: SettingsTable + ?Sized> Settings for T {
 
     fn share_session(&self, visitor_key: u64, session: &SharedSession) -> StoreResult<()> {
         self.set_setting(&shared_session_key(visitor_key), &session.to_text())
+    }
+
+    fn bench_seeded_at(&self) -> StoreResult<Option<i64>> {
+        Ok(self
+            .setting(BENCH_SEEDED_AT)?
+            .and_then(|t| t.trim().parse().ok()))
+    }
+
+    fn set_bench_seeded_at(&self, at_ms: i64) -> StoreResult<()> {
+        self.set_setting(BENCH_SEEDED_AT, &at_ms.to_string())
     }
 }
 

@@ -14,7 +14,9 @@ use footfall::model::*;
 use footfall::query::ecommerce::{Ecommerce, EcommercePlan};
 use footfall::query::*;
 use footfall::store::duckdb::{DuckDbOptions, DuckDbStore};
-use footfall::store::{Store, StoreError, StoreResult};
+use footfall::store::{
+    Appends, Maintenance, Metadata, Reports, SettingsTable, StoreError, StoreResult,
+};
 
 /// A real store that refuses (`Internal`) every append holding the event `bad_eid`, and is
 /// unavailable for the first `outages` appends.
@@ -25,98 +27,135 @@ struct Refusing {
     refused: AtomicUsize,
 }
 
-impl Store for Refusing {
+impl Appends for Refusing {
     fn append(&self, batches: &[Batch], spool_seq: Option<u64>) -> StoreResult<()> {
         if self
             .outages
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
             .is_ok()
         {
-            return Err(StoreError::Unavailable("connection refused (test)".into()));
+            return Err(StoreError::unavailable("connection refused (test)"));
         }
         if batches
             .iter()
             .any(|b| b.events.iter().any(|e| e.eid == self.bad_eid))
         {
             self.refused.fetch_add(1, Ordering::AcqRel);
-            return Err(StoreError::Internal(
-                "Cannot parse input: bad value (test)".into(),
-            ));
+            return Err(StoreError::internal("Cannot parse input: bad value (test)"));
         }
         self.inner.append(batches, spool_seq)
     }
+
     fn applied_spool_seq(&self) -> StoreResult<u64> {
         self.inner.applied_spool_seq()
     }
+
     fn recent_event_ids(&self, limit: usize) -> StoreResult<Vec<u64>> {
         self.inner.recent_event_ids(limit)
     }
+}
+
+impl Metadata for Refusing {
     fn sites(&self) -> StoreResult<Vec<Site>> {
         self.inner.sites()
+    }
+
+    fn site(&self, id: &SiteId) -> StoreResult<Option<Site>> {
+        self.inner.site(id)
     }
     fn insert_site(&self, site: &Site) -> StoreResult<()> {
         self.inner.insert_site(site)
     }
+
     fn update_site(&self, site: &Site) -> StoreResult<()> {
         self.inner.update_site(site)
     }
+
     fn users(&self) -> StoreResult<Vec<User>> {
         self.inner.users()
+    }
+
+    fn user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.inner.user_by_email(email)
     }
     fn insert_user(&self, user: &User) -> StoreResult<()> {
         self.inner.insert_user(user)
     }
+
     fn update_user(&self, user: &User) -> StoreResult<()> {
         self.inner.update_user(user)
     }
+
     fn delete_user(&self, email: &str) -> StoreResult<()> {
         self.inner.delete_user(email)
     }
+
     fn insert_token(&self, token: &ApiToken) -> StoreResult<()> {
         self.inner.insert_token(token)
     }
+
     fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
         self.inner.token_by_hash(token_hash)
     }
+
     fn tokens(&self) -> StoreResult<Vec<ApiToken>> {
         self.inner.tokens()
     }
+
     fn delete_tokens_named(&self, name: &str) -> StoreResult<usize> {
         self.inner.delete_tokens_named(name)
     }
+}
+
+impl SettingsTable for Refusing {
     fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         self.inner.setting(key)
     }
+
     fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         self.inner.set_setting(key, value)
     }
+}
+
+impl Reports for Refusing {
     fn overview(&self, plan: &OverviewPlan) -> StoreResult<Overview> {
         self.inner.overview(plan)
     }
+
     fn sessions(&self, plan: &SessionListPlan) -> StoreResult<SessionPage> {
         self.inner.sessions(plan)
     }
+
     fn session_detail(&self, plan: &SessionDetailPlan) -> StoreResult<Option<SessionDetail>> {
         self.inner.session_detail(plan)
     }
+
     fn live(&self, plan: &live::LivePlan) -> StoreResult<live::Live> {
         self.inner.live(plan)
     }
+
     fn ecommerce(&self, plan: &EcommercePlan) -> StoreResult<Ecommerce> {
         self.inner.ecommerce(plan)
     }
+
     fn pages(&self, plan: &pages::PagesPlan) -> StoreResult<pages::Pages> {
         self.inner.pages(plan)
     }
+
     fn engagement(&self, plan: &engagement::EngagementPlan) -> StoreResult<engagement::Engagement> {
         self.inner.engagement(plan)
     }
-    fn delete_sessions_before(&self, site: &SiteId, cutoff_ms: i64) -> StoreResult<u64> {
-        self.inner.delete_sessions_before(site, cutoff_ms)
-    }
+
     fn count_events(&self, site: &SiteId) -> StoreResult<u64> {
         self.inner.count_events(site)
     }
+}
+
+impl Maintenance for Refusing {
+    fn delete_sessions_before(&self, site: &SiteId, cutoff_ms: i64) -> StoreResult<u64> {
+        self.inner.delete_sessions_before(site, cutoff_ms)
+    }
+
     fn checkpoint(&self) -> StoreResult<()> {
         self.inner.checkpoint()
     }

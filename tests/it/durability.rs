@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use footfall::model::hash64;
-use footfall::store::Store;
 use footfall::store::duckdb::{DuckDbOptions, DuckDbStore};
+use footfall::store::prelude::*;
 use parking_lot::Mutex;
 
 use crate::common::native_batch;

@@ -4,7 +4,7 @@
 use footfall::query::zone::Zone;
 use footfall::query::{Filters, Granularity, OverviewPlan, TimeRange};
 use footfall::retention::run_once;
-use footfall::store::Store;
+use footfall::store::prelude::*;
 
 use crate::clickhouse::fresh_clickhouse;
 use crate::conformance::{NOW, fresh_duckdb, same, seed, site};

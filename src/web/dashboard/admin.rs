@@ -234,9 +234,7 @@ async fn user_change(
             let target = email.clone();
             blocking(move || {
                 let mut user = store
-                    .users()?
-                    .into_iter()
-                    .find(|u| u.email == target)
+                    .user_by_email(&target)?
                     .ok_or_else(|| crate::store::StoreError::NotFound(format!("user {target}")))?;
                 user.role = role;
                 user.sites = sites;

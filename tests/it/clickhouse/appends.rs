@@ -6,8 +6,9 @@ use footfall::model::Batch;
 use footfall::query::zone::Zone;
 use footfall::query::{Filters, Granularity, OverviewPlan, TimeRange};
 use footfall::seed::generate;
+use footfall::store::StoreError;
 use footfall::store::clickhouse::{ClickHouseOptions, ClickHouseStore};
-use footfall::store::{Store, StoreError};
+use footfall::store::prelude::*;
 
 use super::server::{fresh_clickhouse, fresh_url, open_at};
 use crate::conformance::{NOW, compare, fresh_duckdb, seed_options, site};

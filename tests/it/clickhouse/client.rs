@@ -33,16 +33,16 @@ fn bad_sql_is_an_internal_error_and_a_dead_server_is_unavailable() {
     let store = fresh_clickhouse();
     assert!(matches!(
         store.query_raw("SELEC 1"),
-        Err(StoreError::Internal(m)) if m.contains("Syntax error")
+        Err(StoreError::Internal { message, .. }) if message.contains("Syntax error")
     ));
     assert!(matches!(
         store.query_raw("SELECT * FROM no_such_table"),
-        Err(StoreError::Internal(_))
+        Err(StoreError::Internal { .. })
     ));
     let nobody = format!("clickhouse://127.0.0.1:{}/x", free_port());
     let options = ClickHouseOptions::new(&nobody, None, None, "n".into()).unwrap();
     assert!(matches!(
         ClickHouseStore::open(&options),
-        Err(StoreError::Unavailable(_))
+        Err(StoreError::Unavailable { .. })
     ));
 }

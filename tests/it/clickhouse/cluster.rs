@@ -7,7 +7,8 @@ use footfall::query::live::LivePlan;
 use footfall::query::pages::{PageSort, PagesPlan};
 use footfall::query::zone::Zone;
 use footfall::query::*;
-use footfall::store::Store;
+use footfall::store::SettingsTable;
+use footfall::store::prelude::*;
 
 use super::appends::check_half_written_rollback;
 use super::server::{OwnServer, TwoShards, open_at, open_cluster};

@@ -1,7 +1,7 @@
 //! The whole server on ClickHouse: events sent over HTTP reach it through the spool and the
 //! writer, and the hand-computed fixture tests of the other modules pass on it too.
 
-use footfall::store::Store;
+use footfall::store::prelude::*;
 use serde_json::json;
 
 use super::server::{databases_made, fresh_url, open_at, store_config};

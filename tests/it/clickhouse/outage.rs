@@ -35,7 +35,7 @@ async fn acknowledged_events_survive_a_clickhouse_outage() {
         .unwrap()
     };
     assert!(
-        matches!(probe, Some(StoreError::Unavailable(_))),
+        matches!(probe, Some(StoreError::Unavailable { .. })),
         "{probe:?}"
     );
     for (session, prefix) in [("s2", "b"), ("s3", "c")] {

@@ -1,7 +1,8 @@
 //! Footfall nodes sharing one database: the schema is migrated once, each node keeps its own
 //! spool position, and the cookieless sessions they share are forgotten after their time.
 
-use footfall::store::Store;
+use footfall::store::SettingsTable;
+use footfall::store::prelude::*;
 
 use super::server::{fresh_clickhouse, fresh_url, open_at};
 use crate::conformance::{fresh_duckdb, site, small_batch};

@@ -1,7 +1,8 @@
 //! Comparing a report of the store under test with the reference's: exactly, but for the last
 //! bits of floating-point sums, and showing where they part on failure.
 
-use footfall::store::{Store, StoreError};
+use footfall::store::StoreError;
+use footfall::store::prelude::*;
 use serde_json::{Value, json};
 
 /// Rounds floating-point figures (sums of many doubles may differ in the last bits between

@@ -5,7 +5,8 @@ use footfall::model::*;
 use footfall::query::zone::Zone;
 use footfall::query::*;
 use footfall::seed::{SeedOptions, generate};
-use footfall::store::{Store, StoreError};
+use footfall::store::StoreError;
+use footfall::store::prelude::*;
 
 /// The seeded traffic's now.
 pub const NOW: i64 = 1_795_560_120_000; // 2026-11-24T22:42:00Z

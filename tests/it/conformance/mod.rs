@@ -16,7 +16,8 @@ pub mod store_ops;
 use std::any::Any;
 use std::ops::Deref;
 
-use footfall::store::Store;
+use footfall::store::SettingsTable;
+use footfall::store::prelude::*;
 
 pub use compare::{compare, same};
 pub use data::{NOW, filter_sets, seed, seed_options, site, small_batch};
@@ -26,7 +27,7 @@ pub use duckdb::{DuckDb, fresh_duckdb};
 pub trait StoreUnderTest {
     /// How test messages name the store.
     const NAME: &'static str;
-    type Store: Store;
+    type Store: Store + SettingsTable;
     /// A store of its own, with nothing in it but what opening it creates (the `demo` site).
     fn fresh() -> Fresh<Self::Store>;
 }

@@ -8,8 +8,9 @@ use footfall::query::live::LivePlan;
 use footfall::query::pages::{PageSort, PagesPlan};
 use footfall::query::zone::Zone;
 use footfall::query::*;
+use footfall::store::StoreError;
 use footfall::store::duckdb::DuckDbStore;
-use footfall::store::{Store, StoreError};
+use footfall::store::prelude::*;
 
 use super::data::{NOW, filter_sets, first_sessions, seed, site};
 use super::{DuckDb, Fresh, StoreUnderTest, compare};

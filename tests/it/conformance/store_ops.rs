@@ -3,7 +3,8 @@
 //! and misses.
 
 use footfall::model::*;
-use footfall::store::{Store, StoreError};
+use footfall::store::prelude::*;
+use footfall::store::{DailySalt, SettingsTable, SharedSession, StoreError};
 
 use super::StoreUnderTest;
 use super::data::{site, small_batch};
@@ -12,6 +13,7 @@ use super::data::{site, small_batch};
 pub fn check<S: StoreUnderTest>() {
     append_and_positions(&*S::fresh());
     metadata(&*S::fresh());
+    settings(&*S::fresh());
 }
 
 /// Appends, the spool position they record, and the event ids a store remembers.
@@ -43,7 +45,7 @@ pub fn append_and_positions(store: &dyn Store) {
     }
 }
 
-/// Sites, users, tokens and settings: inserted, updated, found, deleted, and refused twice.
+/// Sites, users and tokens: inserted, updated, found, deleted, and refused twice.
 pub fn metadata(store: &dyn Store) {
     let mut shop = Site {
         id: site("shop"),
@@ -63,6 +65,7 @@ pub fn metadata(store: &dyn Store) {
         vec!["demo", "shop"]
     );
     assert_eq!(sites[1], shop);
+    assert_eq!(store.site(&site("shop")).unwrap(), Some(shop.clone()));
     let ghost = Site {
         id: site("ghost"),
         ..shop.clone()
@@ -71,6 +74,7 @@ pub fn metadata(store: &dyn Store) {
         store.update_site(&ghost),
         Err(StoreError::NotFound(_))
     ));
+    assert_eq!(store.site(&ghost.id).unwrap(), None);
 
     let mut user = User {
         email: "o'brien@example.com".into(),
@@ -87,6 +91,11 @@ pub fn metadata(store: &dyn Store) {
     user.sites = vec![site("demo"), site("shop")];
     store.update_user(&user).unwrap();
     assert_eq!(store.users().unwrap(), vec![user.clone()]);
+    assert_eq!(
+        store.user_by_email(&user.email).unwrap(),
+        Some(user.clone())
+    );
+    assert_eq!(store.user_by_email("nobody@example.com").unwrap(), None);
     store.delete_user(&user.email).unwrap();
     assert!(store.users().unwrap().is_empty());
     assert!(matches!(
@@ -128,9 +137,34 @@ pub fn metadata(store: &dyn Store) {
         .collect();
     assert_eq!(left, vec!["deploy"]);
     assert_eq!(store.token_by_hash("h1").unwrap(), None);
+}
 
+/// The settings table keeps any text under any key, and the typed settings read back what
+/// they wrote.
+pub fn settings(store: &(impl Store + SettingsTable)) {
     assert_eq!(store.setting("salt").unwrap(), None);
     store.set_setting("salt", "1").unwrap();
     store.set_setting("salt", "2\0\\'").unwrap();
     assert_eq!(store.setting("salt").unwrap().as_deref(), Some("2\0\\'"));
+
+    let salt = DailySalt {
+        day: 20_000,
+        salt: [9; 32],
+    };
+    assert_eq!(store.daily_salt().unwrap(), None);
+    store.set_daily_salt(salt).unwrap();
+    assert_eq!(store.daily_salt().unwrap(), Some(salt));
+    store.set_signed_out_at("o'brien@example.com", 42).unwrap();
+    assert_eq!(
+        store.signed_out_at("o'brien@example.com").unwrap(),
+        Some(42)
+    );
+    assert_eq!(store.signed_out_at("nobody@example.com").unwrap(), None);
+    let shared = SharedSession {
+        session: "t00ff".into(),
+        last_ms: 7,
+    };
+    store.share_session(0xab, &shared).unwrap();
+    assert_eq!(store.shared_session(0xab).unwrap(), Some(shared));
+    assert_eq!(store.shared_session(0xac).unwrap(), None);
 }
