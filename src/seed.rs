@@ -2256,6 +2256,43 @@ mod tests {
         assert_eq!(calls, 3);
     }
 
+    /// blake3 over the `Debug` text of every chunk's batches and of the stats.
+    fn golden_hash(opts: &SeedOptions, chunk: usize) -> String {
+        use std::io::Write;
+        let mut h = blake3::Hasher::new();
+        let stats = generate(opts, chunk, |c| {
+            for b in &c {
+                write!(h, "{b:?}\n").unwrap();
+            }
+            h.write_all(b"--chunk--\n").unwrap();
+            Ok::<_, Infallible>(())
+        })
+        .unwrap();
+        write!(h, "{stats:?}").unwrap();
+        h.finalize().to_hex().to_string()
+    }
+
+    #[test]
+    fn golden_tmp_print() {
+        let mut sets = vec![
+            ("20k/3d/s1", opts(20_000, 3, 1), CHUNK_EVENTS),
+            ("200k/30d/s7", opts(200_000, 30, 7), 10_000),
+            ("1/1d/s0", opts(1, 1, 0), CHUNK_EVENTS),
+            ("3k/7d/s5/c100", opts(3_000, 7, 5), 100),
+        ];
+        let mut o = opts(5_000, 0, 3);
+        o.site.id = SiteId::parse("other").unwrap();
+        o.site.domains.clear();
+        o.site.settings.ip_mode = IpMode::Hash;
+        sets.push(("5k/0d/s3/hash/nodomain", o, CHUNK_EVENTS));
+        let mut o = opts(5_000, 7, 99);
+        o.site.settings.ip_mode = IpMode::Drop;
+        sets.push(("5k/7d/s99/drop", o, 1_000));
+        for (name, o, chunk) in &sets {
+            println!("GOLDEN {name} {}", golden_hash(o, *chunk));
+        }
+    }
+
     #[test]
     fn ip_modes_are_respected() {
         let mut o = opts(2_000, 3, 1);
