@@ -190,165 +190,205 @@ fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(_) => bail!("`serve` is not an admin command"),
         Command::DeadLetter(DeadLetterCommand::List) => {
-            list_dead_letters(&DeadLetters::in_data_dir(&config.data_dir))?
+            list_dead_letters(&DeadLetters::in_data_dir(&config.data_dir))
         }
         Command::DeadLetter(DeadLetterCommand::Replay) => {
-            let letters = DeadLetters::in_data_dir(&config.data_dir);
-            let (mut stored, mut events) = (0, 0);
-            for path in letters.paths()? {
-                let letter = DeadLetters::read(&path)?;
-                store
-                    .append(std::slice::from_ref(&letter.batch), None)
-                    .with_context(|| format!("replaying {}", path.display()))?;
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("deleting {} after storing it", path.display()))?;
-                stored += 1;
-                events += letter.batch.events.len();
-            }
-            store.checkpoint()?;
-            println!("replayed {stored} dead-letter batches ({events} events)");
+            replay_dead_letters(store, &DeadLetters::in_data_dir(&config.data_dir))
         }
-        Command::Site(SiteCommand::Add { site_id, domains }) => {
-            let id = SiteId::parse(&site_id).context("SITE_ID")?;
-            let domains = parse_domains(&domains)?;
-            store.insert_site(&Site {
-                id: id.clone(),
-                domains: domains.clone(),
-                settings: SiteSettings::default(),
-            })?;
-            println!("added site {id} ({})", domains.join(", "));
-        }
+        Command::Site(SiteCommand::Add { site_id, domains }) => add_site(store, &site_id, &domains),
         Command::Site(SiteCommand::Set {
             site_id,
             domains,
             raw_keys,
             ip_mode,
-        }) => {
-            let id = SiteId::parse(&site_id).context("SITE_ID")?;
-            let mut site = store
-                .sites()?
-                .into_iter()
-                .find(|s| s.id == id)
-                .with_context(|| format!("SITE_ID: unknown site {id:?}"))?;
-            if !domains.is_empty() {
-                site.domains = parse_domains(&domains)?;
-            }
-            if let Some(raw_keys) = raw_keys {
-                site.settings.raw_keys = raw_keys;
-            }
-            if let Some(mode) = ip_mode {
-                site.settings.ip_mode =
-                    IpMode::parse(&mode).context("--ip-mode must be truncate, hash or drop")?;
-            }
-            store.update_site(&site)?;
-            println!(
-                "site {id}: domains {}, raw_keys={}, ip={}",
-                site.domains.join(","),
-                site.settings.raw_keys,
-                site.settings.ip_mode.as_str()
-            );
-        }
-        Command::Site(SiteCommand::List) => {
-            for site in store.sites()? {
-                println!(
-                    "{}\t{}\traw_keys={}\tip={}",
-                    site.id,
-                    site.domains.join(","),
-                    site.settings.raw_keys,
-                    site.settings.ip_mode.as_str()
-                );
-            }
-        }
+        }) => set_site(store, &site_id, &domains, raw_keys, ip_mode.as_deref()),
+        Command::Site(SiteCommand::List) => list_sites(store),
         Command::User(UserCommand::Add {
             email,
             role,
             password_stdin,
-        }) => {
-            if !valid_email(&email) {
-                bail!("EMAIL {email:?} is not an e-mail address");
-            }
-            let role = Role::parse(&role).context("--role must be admin or viewer")?;
-            let (password, show) = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .context("reading the password from stdin")?;
-                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
-            } else {
-                (auth::generate_password(), true)
-            };
-            let password_hash = auth::hash_password(&password).context("--password-stdin")?;
-            store.insert_user(&User {
-                email: email.clone(),
-                role,
-                password_hash,
-                sites: Vec::new(),
-            })?;
-            println!("added {} {email}", role.as_str());
-            if show {
-                println!("password: {password}");
-            }
-        }
-        Command::Token(TokenCommand::Create { name }) => {
-            if name.trim().is_empty() || name.len() > 100 {
-                bail!("NAME must be 1-100 characters");
-            }
-            let (secret, token_hash) = auth::new_token();
-            store.insert_token(&ApiToken {
-                name: name.clone(),
-                token_hash,
-                created_ms: 0,
-            })?;
-            if std::io::stdout().is_terminal() {
-                eprintln!(
-                    "API token {name:?} (shown once; send it as `Authorization: Bearer <token>`):"
-                );
-            }
-            println!("{secret}");
-        }
+        }) => add_user(store, &email, &role, password_stdin),
+        Command::Token(TokenCommand::Create { name }) => create_token(store, &name),
         Command::Seed {
             site,
             events,
             days,
             rng_seed,
-        } => {
-            let id = SiteId::parse(&site).context("--site")?;
-            let site = store
-                .sites()?
-                .into_iter()
-                .find(|s| s.id == id)
-                .with_context(|| {
-                    format!("--site: unknown site {id:?}; add it with `footfall site add`")
-                })?;
-            if days == 0 {
-                bail!("--days must be at least 1");
-            }
-            let started = Instant::now();
-            let opts = SeedOptions {
-                site,
-                events,
-                days,
-                now_ms: crate::clock::now_ms(),
-                rng_seed,
-            };
-            let stats = seed::generate(&opts, seed::CHUNK_EVENTS, |batches| {
-                store.append(&batches, None)
-            })?;
-            store.checkpoint()?;
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "seeded {} events ({} sessions, {} visitors, {} purchases) in {:.1} s ({:.0} events/s)",
-                stats.events,
-                stats.sessions,
-                stats.visitors,
-                stats.purchases,
-                secs,
-                stats.events as f64 / secs.max(1e-9)
-            );
-        }
+        } => seed_site(store, &site, events, days, rng_seed),
+    }
+}
+
+/// `dead-letter replay`: appends each refused batch again and deletes its file once stored.
+fn replay_dead_letters(store: &dyn Store, letters: &DeadLetters) -> anyhow::Result<()> {
+    let (mut stored, mut events) = (0, 0);
+    for path in letters.paths()? {
+        let letter = DeadLetters::read(&path)?;
+        store
+            .append(std::slice::from_ref(&letter.batch), None)
+            .with_context(|| format!("replaying {}", path.display()))?;
+        std::fs::remove_file(&path)
+            .with_context(|| format!("deleting {} after storing it", path.display()))?;
+        stored += 1;
+        events += letter.batch.events.len();
+    }
+    store.checkpoint()?;
+    println!("replayed {stored} dead-letter batches ({events} events)");
+    Ok(())
+}
+
+/// `site add`
+fn add_site(store: &dyn Store, site_id: &str, domains: &[String]) -> anyhow::Result<()> {
+    let id = SiteId::parse(site_id).context("SITE_ID")?;
+    let domains = parse_domains(domains)?;
+    store.insert_site(&Site {
+        id: id.clone(),
+        domains: domains.clone(),
+        settings: SiteSettings::default(),
+    })?;
+    println!("added site {id} ({})", domains.join(", "));
+    Ok(())
+}
+
+/// `site set`: changes only what was given.
+fn set_site(
+    store: &dyn Store,
+    site_id: &str,
+    domains: &[String],
+    raw_keys: Option<bool>,
+    ip_mode: Option<&str>,
+) -> anyhow::Result<()> {
+    let id = SiteId::parse(site_id).context("SITE_ID")?;
+    let mut site =
+        find_site(store, &id)?.with_context(|| format!("SITE_ID: unknown site {id:?}"))?;
+    if !domains.is_empty() {
+        site.domains = parse_domains(domains)?;
+    }
+    if let Some(raw_keys) = raw_keys {
+        site.settings.raw_keys = raw_keys;
+    }
+    if let Some(mode) = ip_mode {
+        site.settings.ip_mode =
+            IpMode::parse(mode).context("--ip-mode must be truncate, hash or drop")?;
+    }
+    store.update_site(&site)?;
+    println!(
+        "site {id}: domains {}, raw_keys={}, ip={}",
+        site.domains.join(","),
+        site.settings.raw_keys,
+        site.settings.ip_mode.as_str()
+    );
+    Ok(())
+}
+
+/// `site list`
+fn list_sites(store: &dyn Store) -> anyhow::Result<()> {
+    for site in store.sites()? {
+        println!(
+            "{}\t{}\traw_keys={}\tip={}",
+            site.id,
+            site.domains.join(","),
+            site.settings.raw_keys,
+            site.settings.ip_mode.as_str()
+        );
     }
     Ok(())
+}
+
+/// `user add`: prints the generated password unless one was read from stdin.
+fn add_user(
+    store: &dyn Store,
+    email: &str,
+    role: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    if !valid_email(email) {
+        bail!("EMAIL {email:?} is not an e-mail address");
+    }
+    let role = Role::parse(role).context("--role must be admin or viewer")?;
+    let (password, show) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (auth::generate_password(), true)
+    };
+    let password_hash = auth::hash_password(&password).context("--password-stdin")?;
+    store.insert_user(&User {
+        email: email.to_owned(),
+        role,
+        password_hash,
+        sites: Vec::new(),
+    })?;
+    println!("added {} {email}", role.as_str());
+    if show {
+        println!("password: {password}");
+    }
+    Ok(())
+}
+
+/// `token create`: the secret goes to stdout, the only time it is shown.
+fn create_token(store: &dyn Store, name: &str) -> anyhow::Result<()> {
+    if name.trim().is_empty() || name.len() > 100 {
+        bail!("NAME must be 1-100 characters");
+    }
+    let (secret, token_hash) = auth::new_token();
+    store.insert_token(&ApiToken {
+        name: name.to_owned(),
+        token_hash,
+        created_ms: 0,
+    })?;
+    if std::io::stdout().is_terminal() {
+        eprintln!("API token {name:?} (shown once; send it as `Authorization: Bearer <token>`):");
+    }
+    println!("{secret}");
+    Ok(())
+}
+
+/// `seed`: generates synthetic traffic for an existing site, in chunks, and reports the rate.
+fn seed_site(
+    store: &dyn Store,
+    site: &str,
+    events: u64,
+    days: u32,
+    rng_seed: u64,
+) -> anyhow::Result<()> {
+    let id = SiteId::parse(site).context("--site")?;
+    let site = find_site(store, &id)?
+        .with_context(|| format!("--site: unknown site {id:?}; add it with `footfall site add`"))?;
+    if days == 0 {
+        bail!("--days must be at least 1");
+    }
+    let started = Instant::now();
+    let opts = SeedOptions {
+        site,
+        events,
+        days,
+        now_ms: crate::clock::now_ms(),
+        rng_seed,
+    };
+    let stats = seed::generate(&opts, seed::CHUNK_EVENTS, |batches| {
+        store.append(&batches, None)
+    })?;
+    store.checkpoint()?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "seeded {} events ({} sessions, {} visitors, {} purchases) in {:.1} s ({:.0} events/s)",
+        stats.events,
+        stats.sessions,
+        stats.visitors,
+        stats.purchases,
+        secs,
+        stats.events as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
+/// The stored site with this id, if there is one.
+fn find_site(store: &dyn Store, id: &SiteId) -> anyhow::Result<Option<Site>> {
+    Ok(store.sites()?.into_iter().find(|s| &s.id == id))
 }
 
 fn list_dead_letters(letters: &DeadLetters) -> anyhow::Result<()> {

@@ -416,6 +416,31 @@ pub(crate) fn props(v: &Value) -> Result<String, String> {
     Ok(text)
 }
 
+/// Any JSON object.
+pub(crate) fn object(v: &Value) -> Result<&Map<String, Value>, String> {
+    match v {
+        Value::Object(m) => Ok(m),
+        other => Err(format!("must be an object, got {}", type_name(other))),
+    }
+}
+
+/// A name from a closed set (a form or media action, a key class), matched exactly.
+pub(crate) fn one_of<T: Copy>(
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+    v: &Value,
+) -> Result<T, String> {
+    let s = string(v)?;
+    all.iter().copied().find(|&t| name(t) == s).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|&t| name(t)).collect();
+        format!(
+            "must be one of {}, got {:?}",
+            names.join("|"),
+            truncate_chars(s, 32)
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
