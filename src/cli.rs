@@ -258,8 +258,9 @@ fn set_site(
     ip_mode: Option<&str>,
 ) -> anyhow::Result<()> {
     let id = SiteId::parse(site_id).context("SITE_ID")?;
-    let mut site =
-        find_site(store, &id)?.with_context(|| format!("SITE_ID: unknown site {id:?}"))?;
+    let mut site = store
+        .site(&id)?
+        .with_context(|| format!("SITE_ID: unknown site {id:?}"))?;
     if !domains.is_empty() {
         site.domains = parse_domains(domains)?;
     }
@@ -356,7 +357,8 @@ fn seed_site(
     rng_seed: u64,
 ) -> anyhow::Result<()> {
     let id = SiteId::parse(site).context("--site")?;
-    let site = find_site(store, &id)?
+    let site = store
+        .site(&id)?
         .with_context(|| format!("--site: unknown site {id:?}; add it with `footfall site add`"))?;
     if days == 0 {
         bail!("--days must be at least 1");
@@ -384,11 +386,6 @@ fn seed_site(
         stats.events as f64 / secs.max(1e-9)
     );
     Ok(())
-}
-
-/// The stored site with this id, if there is one.
-fn find_site(store: &dyn Store, id: &SiteId) -> anyhow::Result<Option<Site>> {
-    Ok(store.sites()?.into_iter().find(|s| &s.id == id))
 }
 
 fn list_dead_letters(letters: &DeadLetters) -> anyhow::Result<()> {
