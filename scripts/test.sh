@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs the system packages the browser and
 # ClickHouse tests need (Debian: chromium, chromium-driver, clickhouse-server) when missing,
+# checks that the committed tracker is its source's build and runs its Node tests,
 # then checks formatting and lints and runs every test in the release profile (the same
 # profile as the binary, so DuckDB's long C++ build is compiled once and reused).
 set -euo pipefail
@@ -23,6 +24,12 @@ if ((${#need[@]})); then
     exit 1
   fi
 fi
+
+# The tracker: its committed build matches its source, and its unit tests pass (Node's own
+# runner; the build tools come from tracker/package-lock.json).
+command -v node >/dev/null 2>&1 || { echo "test.sh: error: Node.js 20 or later is needed for the tracker's build check and tests" >&2; exit 1; }
+scripts/build-tracker.sh --check
+(cd tracker && node --test test/)
 
 cargo fmt --check
 cargo clippy --release --all-targets --locked -- -D warnings

@@ -19,4 +19,5 @@ mod overview;
 mod pages;
 mod retention;
 mod robustness;
+mod tracker;
 mod userbehaviour;
