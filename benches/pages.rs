@@ -12,6 +12,8 @@
 //! Times are measured at the client on 127.0.0.1, so they include the HTTP round trip (well
 //! under a millisecond here) on top of the server's work.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

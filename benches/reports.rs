@@ -17,6 +17,8 @@
 //! `--store clickhouse://HOST:PORT/DB` runs the same plans on ClickHouse instead, in one
 //! database per size (`DB_<events>`), kept and reused the same way.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Instant;
 
 use footfall::model::{SessionId, SiteId};
@@ -193,6 +195,7 @@ fn main() -> anyhow::Result<()> {
             granularity: Granularity::Day,
             zone: Default::default(),
             top: 10,
+            previous_series: false,
         };
         measure("overview (30 days)", || {
             store.overview(&overview(&all)).expect("overview");

@@ -13,6 +13,8 @@
 //! synchronous handler work with `performance.now()`. Each figure is the median of `RUNS`
 //! fresh page loads; the tracker's cost is the difference to the page without it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use chromiumoxide::browser::{Browser, BrowserConfig};

@@ -1,8 +1,8 @@
 //! footfall: self-hosted user-behaviour analytics in one binary.
 //!
 //! Data flows one way: tracker → `web` (HTTP edge) → `ingest` (parse, enrich, durable spool,
-//! store writer) → `store` (DuckDB now, ClickHouse later) → `query` plans → JSON API. See
-//! ARCHITECTURE.md for the map and the decisions.
+//! store writer) → `store` (embedded DuckDB, or ClickHouse to scale out) → `query` plans → JSON
+//! API and dashboard. See ARCHITECTURE.md for the map and the decisions.
 
 pub mod app;
 pub mod auth;

@@ -14,6 +14,7 @@ pub mod filter;
 pub mod live;
 pub mod overview;
 pub mod pages;
+pub mod params;
 pub mod zone;
 
 pub use filter::{Filter, FilterError, Filters, SessionField};

@@ -79,6 +79,29 @@ pub struct OverviewPlan {
     pub zone: Zone,
     /// How many rows each top list keeps.
     pub top: u32,
+    /// Also the series of the equally long period before `from`, bucket for bucket (the
+    /// dashboard's comparison line). The API never sets it.
+    pub previous_series: bool,
+}
+
+impl OverviewPlan {
+    /// The equally long period just before the plan's range: what `previous` covers.
+    pub fn previous_range(&self) -> TimeRange {
+        let length = self.range.to_ms - self.range.from_ms;
+        TimeRange {
+            from_ms: self.range.from_ms - length,
+            to_ms: self.range.from_ms,
+        }
+    }
+
+    /// The plan of the previous period's series, if this plan asks for it.
+    pub fn previous_series_plan(&self) -> Option<OverviewPlan> {
+        self.previous_series.then(|| OverviewPlan {
+            range: self.previous_range(),
+            previous_series: false,
+            ..self.clone()
+        })
+    }
 }
 
 /// The headline numbers of a range.
@@ -132,6 +155,9 @@ pub struct Overview {
     /// The IANA zone of the series buckets.
     pub time_zone: String,
     pub series: Vec<SeriesPoint>,
+    /// The previous period's series, when the plan asked for it (never in the API's JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_series: Option<Vec<SeriesPoint>>,
     /// Top lists by name: `pages` (pageviews), `entry_pages`, `exit_pages`, `sources`,
     /// `referrers`, `utm_campaigns`, `countries`, `browsers`, `os`, `devices`, `screen_sizes`
     /// (sessions).

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::api::blocking;
+use super::blocking::blocking;
 use super::error::ApiError;
 use crate::model::{SessionId, SiteId};
 use crate::query::{SessionDetail, SessionDetailPlan};

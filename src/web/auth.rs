@@ -17,7 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 
 use super::AppState;
-use super::api::blocking;
+use super::blocking::blocking;
 use super::error::ApiError;
 use crate::auth::token_hash;
 use crate::model::{SiteId, User};

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::ingest::body::BodyError;
 use crate::ingest::{IngestError, RejectedEvent};
 use crate::query::PlanError;
+use crate::query::params::ParamError;
 use crate::store::StoreError;
 
 #[derive(Debug)]
@@ -165,6 +166,20 @@ impl From<StoreError> for ApiError {
 impl From<PlanError> for ApiError {
     fn from(e: PlanError) -> ApiError {
         ApiError::bad_request("invalid_query", e.to_string())
+    }
+}
+
+impl From<ParamError> for ApiError {
+    fn from(e: ParamError) -> ApiError {
+        let code = match e {
+            ParamError::UnknownSite(_) => return ApiError::not_found(e.to_string()),
+            ParamError::Unknown(_) | ParamError::NotApplicable(..) => "unknown_parameter",
+            ParamError::Filter(_) => "invalid_filter",
+            ParamError::Site(_) => "invalid_site",
+            ParamError::Session(_) => "invalid_session",
+            ParamError::Invalid(_) | ParamError::Plan(_) => "invalid_query",
+        };
+        ApiError::bad_request(code, e.to_string())
     }
 }
 

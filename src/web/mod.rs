@@ -7,13 +7,11 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod blocking;
 pub mod csv;
 pub mod dashboard;
-pub mod ecommerce;
-pub mod engagement;
 pub mod error;
 pub mod ingest;
-pub mod pages;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -30,6 +28,11 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use crate::config::Config;
 use crate::ingest::Ingestor;
 use crate::metrics::Metrics;
+use crate::query::ecommerce::EcommercePlan;
+use crate::query::engagement::EngagementPlan;
+use crate::query::live::LivePlan;
+use crate::query::pages::PagesPlan;
+use crate::query::{OverviewPlan, SessionListPlan};
 use crate::ratelimit::KeyedLimit;
 use crate::sites::SiteRegistry;
 use crate::store::Store;
@@ -69,19 +72,28 @@ pub fn router(state: AppState) -> Router {
         .layer(cors);
     // Every report answers JSON, or CSV of one of its tables with `format=csv&table=NAME`.
     let report_routes = Router::new()
-        .route("/api/v1/sites/{site}/overview", get(api::overview))
-        .route("/api/v1/sites/{site}/sessions", get(api::sessions))
+        .route(
+            "/api/v1/sites/{site}/overview",
+            get(api::report::<OverviewPlan>),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions",
+            get(api::report::<SessionListPlan>),
+        )
         .route(
             "/api/v1/sites/{site}/sessions/{session}",
             get(api::session_detail),
         )
-        .route("/api/v1/sites/{site}/ecommerce", get(ecommerce::ecommerce))
-        .route("/api/v1/sites/{site}/pages", get(pages::pages))
+        .route(
+            "/api/v1/sites/{site}/ecommerce",
+            get(api::report::<EcommercePlan>),
+        )
+        .route("/api/v1/sites/{site}/pages", get(api::report::<PagesPlan>))
         .route(
             "/api/v1/sites/{site}/engagement",
-            get(engagement::engagement),
+            get(api::report::<EngagementPlan>),
         )
-        .route("/api/v1/sites/{site}/live", get(api::live))
+        .route("/api/v1/sites/{site}/live", get(api::report::<LivePlan>))
         .layer(axum::middleware::from_fn(csv::export));
     let bench_routes = if state.config.bench_endpoint {
         Router::new().route("/bench/null", post(bench_null))

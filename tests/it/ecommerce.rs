@@ -251,7 +251,8 @@ async fn every_figure_matches_the_hand_computed_fixture() {
     every_figure_matches_the_hand_computed_fixture_check().await;
 }
 
-/// The body of [`every_figure_matches_the_hand_computed_fixture`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`every_figure_matches_the_hand_computed_fixture`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn every_figure_matches_the_hand_computed_fixture_check() {
     let app = fixture().await;
     let r = report(&app, "").await;
@@ -323,7 +324,8 @@ async fn filters_bots_and_limit_change_the_figures() {
     filters_bots_and_limit_change_the_figures_check().await;
 }
 
-/// The body of [`filters_bots_and_limit_change_the_figures`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`filters_bots_and_limit_change_the_figures`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn filters_bots_and_limit_change_the_figures_check() {
     let app = fixture().await;
 

@@ -264,7 +264,8 @@ async fn every_figure_by_user_matches_the_hand_computed_fixture() {
     every_figure_by_user_matches_the_hand_computed_fixture_check().await;
 }
 
-/// The body of [`every_figure_by_user_matches_the_hand_computed_fixture`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`every_figure_by_user_matches_the_hand_computed_fixture`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn every_figure_by_user_matches_the_hand_computed_fixture_check() {
     let (app, t) = fixture().await;
     let r = report(&app, &t, "").await;
@@ -342,7 +343,8 @@ async fn by_visitor_counts_every_visitor() {
     by_visitor_counts_every_visitor_check().await;
 }
 
-/// The body of [`by_visitor_counts_every_visitor`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`by_visitor_counts_every_visitor`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn by_visitor_counts_every_visitor_check() {
     let (app, t) = fixture().await;
     let r = report(&app, &t, "by=visitor").await;
@@ -399,7 +401,8 @@ async fn filters_search_sorting_paging_and_errors() {
     filters_search_sorting_paging_and_errors_check().await;
 }
 
-/// The body of [`filters_search_sorting_paging_and_errors`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`filters_search_sorting_paging_and_errors`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn filters_search_sorting_paging_and_errors_check() {
     let (app, t) = fixture().await;
 
@@ -501,7 +504,8 @@ async fn cohort_weeks_are_local_weeks_of_the_requested_time_zone() {
     cohort_weeks_are_local_weeks_of_the_requested_time_zone_check().await;
 }
 
-/// The body of [`cohort_weeks_are_local_weeks_of_the_requested_time_zone`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`cohort_weeks_are_local_weeks_of_the_requested_time_zone`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn cohort_weeks_are_local_weeks_of_the_requested_time_zone_check() {
     let app = TestApp::spawn().await;
     let t = Times::new();

@@ -64,7 +64,8 @@ async fn every_filter_selects_the_right_sessions() {
     every_filter_selects_the_right_sessions_check().await;
 }
 
-/// The body of [`every_filter_selects_the_right_sessions`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`every_filter_selects_the_right_sessions`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn every_filter_selects_the_right_sessions_check() {
     let app = fixture().await;
     let va = footfall::model::VisitorId::from_client(
@@ -118,7 +119,8 @@ async fn bad_filters_are_400s_that_name_them() {
     bad_filters_are_400s_that_name_them_check().await;
 }
 
-/// The body of [`bad_filters_are_400s_that_name_them`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`bad_filters_are_400s_that_name_them`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn bad_filters_are_400s_that_name_them_check() {
     let app = fixture().await;
     for (query, needle) in [

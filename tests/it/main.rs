@@ -1,5 +1,7 @@
 //! Integration tests: one binary, each module drives a real footfall over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod api;
 mod browser;
 mod cli;

@@ -24,7 +24,8 @@ async fn overview_figures_match_the_hand_computed_fixture() {
     overview_figures_match_the_hand_computed_fixture_check().await;
 }
 
-/// The body of [`overview_figures_match_the_hand_computed_fixture`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`overview_figures_match_the_hand_computed_fixture`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn overview_figures_match_the_hand_computed_fixture_check() {
     let app = fixture().await;
     let (status, o) = app.get_api("/api/v1/sites/demo/overview").await;
@@ -122,7 +123,8 @@ async fn series_and_dates_follow_the_time_zone() {
     series_and_dates_follow_the_time_zone_check().await;
 }
 
-/// The body of [`series_and_dates_follow_the_time_zone`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`series_and_dates_follow_the_time_zone`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn series_and_dates_follow_the_time_zone_check() {
     let app = crate::common::TestApp::spawn().await;
     let at = |s: &str| {

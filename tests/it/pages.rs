@@ -149,7 +149,8 @@ async fn every_figure_matches_the_hand_computed_fixture() {
     every_figure_matches_the_hand_computed_fixture_check().await;
 }
 
-/// The body of [`every_figure_matches_the_hand_computed_fixture`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`every_figure_matches_the_hand_computed_fixture`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn every_figure_matches_the_hand_computed_fixture_check() {
     let app = fixture().await;
     let r = report(&app, "").await;
@@ -207,7 +208,8 @@ async fn filters_bots_and_bad_parameters() {
     filters_bots_and_bad_parameters_check().await;
 }
 
-/// The body of [`filters_bots_and_bad_parameters`], also run on ClickHouse (`clickhouse.rs`).
+/// The body of [`filters_bots_and_bad_parameters`], also run on ClickHouse
+/// (`clickhouse/fixtures.rs`).
 pub(crate) async fn filters_bots_and_bad_parameters_check() {
     let app = fixture().await;
 

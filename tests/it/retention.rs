@@ -20,6 +20,7 @@ fn overview(store: &dyn Store, from: i64, to: i64) -> footfall::query::Overview 
             granularity: Granularity::Day,
             zone: Zone::default(),
             top: 5,
+            previous_series: false,
         })
         .expect("overview")
 }

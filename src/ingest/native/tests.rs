@@ -586,8 +586,9 @@ fn arb_event() -> impl Strategy<Value = Value> {
 
 proptest! {
     #[test]
-    fn arbitrary_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
+    fn arbitrary_bytes_never_panic_either_parser(body in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = parse(&body);
+        let _ = crate::ingest::ubjs::parse(&body);
     }
 
     #[test]

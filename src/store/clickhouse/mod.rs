@@ -9,8 +9,9 @@
 //! Shape: `client.rs` speaks HTTP (gzip `JSONEachRow` inserts, `JSONCompact` reads, error
 //! classification, string quoting); `schema.rs` the migrations; `write.rs` the idempotent
 //! append; `meta.rs` versioned metadata rows; `sql.rs` the shared predicate and the merged
-//! session relation; `read.rs`, `overview.rs`, `ecommerce.rs`, `pages.rs` and `engagement.rs` the reports. Every report gives exactly the embedded
-//! store's figures (the conformance tests in `tests/it/clickhouse.rs` compare them).
+//! session relation; `read.rs`, `overview.rs`, `ecommerce.rs`, `pages.rs` and `engagement.rs`
+//! the reports. Every report gives exactly the embedded store's figures (the store
+//! conformance suite, `tests/it/conformance/`, compares them).
 
 mod client;
 mod ecommerce;

@@ -170,11 +170,6 @@ fn top_lists(
 
 pub(super) fn overview(c: &Client, plan: &OverviewPlan) -> StoreResult<Overview> {
     let filter = events_where(&plan.site, plan.range, &plan.filters);
-    let len = plan.range.to_ms - plan.range.from_ms;
-    let previous_range = TimeRange {
-        from_ms: plan.range.from_ms - len,
-        to_ms: plan.range.from_ms,
-    };
 
     // Events by type of the sessions in range, from their per-kind counts.
     let counted: Vec<(EventKind, &str)> = [
@@ -228,10 +223,17 @@ pub(super) fn overview(c: &Client, plan: &OverviewPlan) -> StoreResult<Overview>
     Ok(Overview {
         totals: totals(c, plan, plan.range)?,
         events_by_type,
-        previous: totals(c, plan, previous_range)?,
+        previous: totals(c, plan, plan.previous_range())?,
         granularity: Some(plan.granularity),
         time_zone: plan.zone.name().to_owned(),
         series: series(c, plan, &filter)?,
+        previous_series: plan
+            .previous_series_plan()
+            .map(|before| {
+                let filter = events_where(&before.site, before.range, &before.filters);
+                series(c, &before, &filter)
+            })
+            .transpose()?,
         top,
     })
 }

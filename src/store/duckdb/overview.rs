@@ -226,11 +226,6 @@ pub(super) fn overview(
 fn figures(conn: &Connection, plan: &OverviewPlan) -> StoreResult<Overview> {
     let mut p = Params::default();
     let filter = events_where(&plan.site, plan.range, &plan.filters, &mut p);
-    let len = plan.range.to_ms - plan.range.from_ms;
-    let previous_range = TimeRange {
-        from_ms: plan.range.from_ms - len,
-        to_ms: plan.range.from_ms,
-    };
 
     // Events by type of the sessions in range, from their per-kind counts (so they add up to
     // the totals' events); only kinds that occurred are listed.
@@ -284,13 +279,22 @@ fn figures(conn: &Connection, plan: &OverviewPlan) -> StoreResult<Overview> {
         )
         .map_err(map_err)?;
     let pages = rows.collect::<Result<Vec<_>, _>>().map_err(map_err)?;
+    let previous_series = match plan.previous_series_plan() {
+        Some(before) => {
+            let mut p = Params::default();
+            let filter = events_where(&before.site, before.range, &before.filters, &mut p);
+            Some(series(conn, &before, &filter, &p)?)
+        }
+        None => None,
+    };
     Ok(Overview {
         totals: totals(conn, plan, plan.range)?,
         events_by_type,
-        previous: totals(conn, plan, previous_range)?,
+        previous: totals(conn, plan, plan.previous_range())?,
         granularity: Some(plan.granularity),
         time_zone: plan.zone.name().to_owned(),
         series: series(conn, plan, &filter, &p)?,
+        previous_series,
         top: BTreeMap::from([("pages".to_owned(), pages)]),
     })
 }

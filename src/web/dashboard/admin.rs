@@ -19,8 +19,8 @@ use crate::auth::{hash_password, new_token};
 use crate::model::site::normalise_domain;
 use crate::model::{ApiToken, IpMode, Role, Site, SiteId, SiteSettings, User, valid_email};
 use crate::web::AppState;
-use crate::web::api::blocking;
 use crate::web::auth::Account;
+use crate::web::blocking::blocking;
 use crate::web::error::ApiError;
 
 pub struct UserRow {

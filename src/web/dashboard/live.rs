@@ -18,8 +18,9 @@ use futures_util::stream::{self, Stream};
 use super::{Chrome, PageContext, PageError, SignedIn, html};
 use crate::query::live::{Live, LivePlan};
 use crate::web::AppState;
-use crate::web::api::{blocking, live_plan};
+use crate::web::api;
 use crate::web::auth::{Principal, signed_in_account};
+use crate::web::blocking::blocking;
 use crate::web::error::ApiError;
 
 const POLL: Duration = Duration::from_secs(2);
@@ -39,8 +40,7 @@ pub async fn page(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let ctx = PageContext::new(&state, &account, params, &uri, "live", "Live")?;
-    let principal = PageContext::principal(&account);
-    let plan = live_plan(&state, &principal, ctx.site.as_str(), &ctx.params)?;
+    let plan: LivePlan = ctx.plan(&state, &account)?;
     let store = state.store.clone();
     let live: Live = blocking(move || store.live(&plan)).await?;
     Ok(html(&LiveView {
@@ -66,7 +66,7 @@ pub async fn stream(
     let site = params
         .remove("site")
         .ok_or_else(|| ApiError::bad_request("invalid_query", "`site` is required"))?;
-    let plan = live_plan(&state, &Principal::Account(account), &site, &params)?;
+    let plan: LivePlan = api::plan(&state, &Principal::Account(account), &site, &params)?;
     Ok(Sse::new(snapshots(state, plan))
         .keep_alive(KeepAlive::default())
         .into_response())

@@ -19,11 +19,11 @@ use super::{PageError, html};
 use crate::auth::verify_password;
 use crate::throttle::ThrottlePolicy;
 use crate::web::AppState;
-use crate::web::api::blocking;
 use crate::web::auth::{
     LOGIN_COOKIE, SESSION_COOKIE, SESSION_LIFETIME_MS, SessionClaim, cookie, is_https, new_nonce,
     signed_in_account,
 };
+use crate::web::blocking::blocking;
 use crate::web::error::ApiError;
 
 /// How long a login form stays valid.

@@ -1,12 +1,12 @@
 //! The dashboard under `/tracking/`: server-rendered HTML pages over the same report plans as
 //! the JSON API, behind a sign-in.
 //!
-//! Pages parse their query into the API's plans (`web::api::*_plan`), so the dashboard and the
-//! API can never disagree about what a parameter means, and every page can be shared or
-//! bookmarked: site, range and filters live in the URL. Templates (askama, `templates/`)
-//! escape every value; charts are SVG drawn here (`chart.rs`); the only scripts are the
-//! playback and the live view, served from this module. Every page carries a strict CSP and
-//! the other protective headers (`security.rs`).
+//! Pages parse their query into the API's plans (`web::api::plan`, which reads them with
+//! `query::params`), so the dashboard and the API can never disagree about what a parameter
+//! means, and every page can be shared or bookmarked: site, range and filters live in the URL.
+//! Templates (askama, `templates/`) escape every value; charts are SVG drawn here
+//! (`chart.rs`); the only scripts are the playback and the live view, served from this module.
+//! Every page carries a strict CSP and the other protective headers (`security.rs`).
 
 pub mod admin;
 pub mod chart;
@@ -301,6 +301,20 @@ impl PageContext {
     /// The principal the API's plan builders check access with.
     pub fn principal(account: &Account) -> crate::web::auth::Principal {
         crate::web::auth::Principal::Account(account.clone())
+    }
+
+    /// The report plan this page's query asks for, read and checked exactly as the API does.
+    pub fn plan<P: crate::query::params::ReportParams>(
+        &self,
+        state: &AppState,
+        account: &Account,
+    ) -> Result<P, ApiError> {
+        crate::web::api::plan(
+            state,
+            &Self::principal(account),
+            self.site.as_str(),
+            &self.params,
+        )
     }
 
     /// `path?` + this page's site, range and filters with `changes` applied (a `None` value

@@ -37,6 +37,7 @@ fn same_figures(what: &str, duck: &dyn Store, ch: &dyn Store) {
         granularity: Granularity::Hour,
         zone: Zone::default(),
         top: 10,
+        previous_series: false,
     };
     compare(what, duck, ch, |s| s.overview(&plan));
     assert_eq!(

@@ -59,6 +59,7 @@ fn a_two_shard_cluster_gives_the_same_figures_as_duckdb() {
                 granularity: Granularity::Day,
                 zone: Zone::parse("Europe/Berlin").unwrap(),
                 top: 5,
+                previous_series: false,
             };
             compare(&what("overview"), &duck, ch, |s| s.overview(&overview));
             let sessions = SessionListPlan {

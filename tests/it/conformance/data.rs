@@ -116,6 +116,7 @@ pub fn filter_sets(reference: &dyn Store, range: TimeRange) -> Vec<Filters> {
         granularity: Granularity::Day,
         zone: Zone::default(),
         top: 3,
+        previous_series: false,
     };
     let o = reference.overview(&plan).unwrap();
     let first = |list: &str| {

@@ -72,6 +72,8 @@ pub fn overview<S: StoreUnderTest>() {
                 granularity,
                 zone,
                 top: 5,
+                // The dashboard's comparison line, on two of the three granularities.
+                previous_series: granularity != Granularity::Week,
             };
             p.compare(&format!("overview {filters:?} {granularity:?}"), |s| {
                 s.overview(&plan)
