@@ -14,6 +14,7 @@ use crate::config::{Config, GlobalArgs, ServeArgs, StoreConfig};
 use crate::ingest::dead_letter::DeadLetters;
 use crate::model::site::normalise_domain;
 use crate::model::{ApiToken, IpMode, Role, Site, SiteId, SiteSettings, User, valid_email};
+use crate::query::frustration::Thresholds;
 
 use crate::seed::{self, SeedOptions};
 use crate::store::Store;
@@ -81,9 +82,51 @@ pub enum SiteCommand {
         /// How client IPs are kept: truncate, hash or drop.
         #[arg(long, value_parser = ["truncate", "hash", "drop"])]
         ip_mode: Option<String>,
+        #[command(flatten)]
+        thresholds: ThresholdArgs,
     },
     /// List sites and their domains.
     List,
+}
+
+/// The thresholds of the frustration signals (docs: the README, "Frustration signals").
+#[derive(Debug, clap::Args)]
+pub struct ThresholdArgs {
+    /// Clicks a burst needs to count as a rage click (default 3).
+    #[arg(long)]
+    rage_clicks: Option<u32>,
+    /// The longest pause between two clicks of a rage burst, in ms (default 1000).
+    #[arg(long)]
+    rage_window_ms: Option<u32>,
+    /// How far apart two clicks of a rage burst may be, in px (default 30).
+    #[arg(long)]
+    rage_radius_px: Option<u32>,
+    /// How long after a click an error still belongs to it, in ms (default 1000).
+    #[arg(long)]
+    error_window_ms: Option<u32>,
+    /// How soon a return to the previous page is a quick back, in ms (default 5000).
+    #[arg(long)]
+    quick_back_ms: Option<u32>,
+}
+
+impl ThresholdArgs {
+    /// `current` with the given thresholds changed; `None` when none was given.
+    fn apply(&self, current: Thresholds) -> Option<Thresholds> {
+        let given = [
+            self.rage_clicks,
+            self.rage_window_ms,
+            self.rage_radius_px,
+            self.error_window_ms,
+            self.quick_back_ms,
+        ];
+        given.iter().any(Option::is_some).then(|| Thresholds {
+            rage_clicks: self.rage_clicks.unwrap_or(current.rage_clicks),
+            rage_window_ms: self.rage_window_ms.unwrap_or(current.rage_window_ms),
+            rage_radius_px: self.rage_radius_px.unwrap_or(current.rage_radius_px),
+            error_window_ms: self.error_window_ms.unwrap_or(current.error_window_ms),
+            quick_back_ms: self.quick_back_ms.unwrap_or(current.quick_back_ms),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,7 +244,14 @@ fn admin(global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
             domains,
             raw_keys,
             ip_mode,
-        }) => set_site(store, &site_id, &domains, raw_keys, ip_mode.as_deref()),
+            thresholds,
+        }) => set_site(
+            store,
+            &site_id,
+            &domains,
+            (raw_keys, ip_mode.as_deref()),
+            &thresholds,
+        ),
         Command::Site(SiteCommand::List) => list_sites(store),
         Command::User(UserCommand::Add {
             email,
@@ -254,8 +304,8 @@ fn set_site(
     store: &dyn Store,
     site_id: &str,
     domains: &[String],
-    raw_keys: Option<bool>,
-    ip_mode: Option<&str>,
+    (raw_keys, ip_mode): (Option<bool>, Option<&str>),
+    thresholds: &ThresholdArgs,
 ) -> anyhow::Result<()> {
     let id = SiteId::parse(site_id).context("SITE_ID")?;
     let mut site = store
@@ -271,12 +321,26 @@ fn set_site(
         site.settings.ip_mode =
             IpMode::parse(mode).context("--ip-mode must be truncate, hash or drop")?;
     }
+    let current = store.frustration_thresholds(&id)?;
+    let changed = thresholds.apply(current);
+    if let Some(t) = changed {
+        t.validate().context("frustration thresholds")?;
+    }
     store.update_site(&site)?;
+    if let Some(t) = changed {
+        store.set_frustration_thresholds(&id, &t)?;
+    }
+    let t = changed.unwrap_or(current);
     println!(
-        "site {id}: domains {}, raw_keys={}, ip={}",
+        "site {id}: domains {}, raw_keys={}, ip={}, rage={} clicks/{} ms/{} px, error={} ms, quick_back={} ms",
         site.domains.join(","),
         site.settings.raw_keys,
-        site.settings.ip_mode.as_str()
+        site.settings.ip_mode.as_str(),
+        t.rage_clicks,
+        t.rage_window_ms,
+        t.rage_radius_px,
+        t.error_window_ms,
+        t.quick_back_ms
     );
     Ok(())
 }

@@ -7,8 +7,8 @@
 //! acknowledged event is always either in the store or in a dead-letter file.
 //!
 //! Format: one file per refused batch, `DATA_DIR/dead-letter/<spool seq, 20 digits>.dead`,
-//! a postcard-encoded [`DeadLetter`] (the batch exactly as it was in the spool, with the
-//! error text and the time). `footfall dead-letter list` prints them; `footfall dead-letter
+//! an encoded [`DeadLetter`] (the batch exactly as it was in the spool, with the error text
+//! and the time; `codec` says how, and reads the files older versions wrote). `footfall dead-letter list` prints them; `footfall dead-letter
 //! replay` appends them to the store again once the cause is fixed (and deletes those it
 //! stored). Each file is written to a temporary name, fsync'd and renamed, so a crash leaves
 //! either the whole file or none (a replay after the crash writes it again under the same
@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::codec;
 use crate::model::Batch;
 
 /// One refused batch with why it was refused.
@@ -32,6 +33,26 @@ pub struct DeadLetter {
     /// The store's error.
     pub error: String,
     pub batch: Batch,
+}
+
+/// A dead letter as footfall wrote it before the batch encoding had versions (`codec`).
+#[derive(Deserialize)]
+struct LegacyDeadLetter {
+    seq: u64,
+    at_ms: i64,
+    error: String,
+    batch: codec::v1::Batch,
+}
+
+impl From<LegacyDeadLetter> for DeadLetter {
+    fn from(old: LegacyDeadLetter) -> DeadLetter {
+        DeadLetter {
+            seq: old.seq,
+            at_ms: old.at_ms,
+            error: old.error,
+            batch: old.batch.into(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,8 +90,7 @@ impl DeadLetters {
             move |source| DeadLetterError::Io { path, source }
         };
         fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
-        let bytes =
-            postcard::to_allocvec(letter).map_err(|e| DeadLetterError::Encode(e.to_string()))?;
+        let bytes = codec::encode(letter).map_err(|e| DeadLetterError::Encode(e.to_string()))?;
         let path = self.dir.join(format!("{:020}.dead", letter.seq));
         let tmp = self.dir.join(format!("{:020}.dead.tmp", letter.seq));
         let mut file = File::create(&tmp).map_err(io(&tmp))?;
@@ -110,7 +130,7 @@ impl DeadLetters {
             path: path.to_owned(),
             source,
         })?;
-        postcard::from_bytes(&bytes).map_err(|e| DeadLetterError::Decode {
+        codec::decode::<DeadLetter, LegacyDeadLetter>(&bytes).map_err(|e| DeadLetterError::Decode {
             path: path.to_owned(),
             message: e.to_string(),
         })

@@ -6,6 +6,7 @@
 //! appends the batch to the spool. The answer is given only after the spool's fsync.
 
 pub mod body;
+pub mod codec;
 pub mod dead_letter;
 pub mod identity;
 pub mod native;

@@ -20,8 +20,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::model::EventData;
 use crate::model::ids::check_client_id;
+use crate::model::{ElementOffset, EventData};
 
 /// Most events one native batch may carry; more is a [`WireError::TooManyEvents`].
 pub const MAX_NATIVE_EVENTS: usize = 1000;
@@ -35,6 +35,8 @@ pub const MAX_URL_CHARS: usize = 2048;
 pub const MAX_SELECTOR_CHARS: usize = 512;
 /// Longest element text kept with a click; longer text is truncated, never rejected.
 pub const MAX_TEXT_CHARS: usize = 256;
+/// A JavaScript error message, after masking.
+pub const MAX_ERROR_MESSAGE_CHARS: usize = 256;
 /// Longest page title; longer titles are truncated.
 pub const MAX_TITLE_CHARS: usize = 512;
 /// Longest user agent taken from a payload; longer ones are truncated.
@@ -375,6 +377,101 @@ pub(crate) fn client_id(v: &Value) -> Result<String, String> {
         .map_err(|_| "must be 1-128 printable characters".to_owned())
 }
 
+/// A position inside an element's box in thousandths (`0..=1000`), rounded.
+pub(crate) fn permille(v: &Value) -> Result<u16, String> {
+    // Within 0..=1000, so the conversion cannot fail.
+    rounded(v, 0, i64::from(ElementOffset::MAX)).map(|n| n as u16)
+}
+
+/// A yes/no flag: `true`/`false` or `1`/`0` (what a minifier makes of booleans).
+pub(crate) fn flag(v: &Value) -> Result<bool, String> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::Number(n) if n.as_f64() == Some(1.0) => Ok(true),
+        Value::Number(n) if n.as_f64() == Some(0.0) => Ok(false),
+        other => Err(format!("must be true, false, 1 or 0, got {other}")),
+    }
+}
+
+/// A line or column number in a script: a whole number from 0.
+pub(crate) fn position(v: &Value) -> Result<i32, String> {
+    whole(v, 0, i64::from(i32::MAX)).map(|n| n as i32)
+}
+
+/// A script's URL without its query string and fragment (they can carry tokens).
+pub(crate) fn script_url(v: &Value) -> Result<String, String> {
+    let s = string(v)?;
+    let end = s.find(['?', '#']).unwrap_or(s.len());
+    Ok(truncate_chars(s[..end].trim(), MAX_URL_CHARS).to_owned())
+}
+
+/// A JavaScript error message with personal data masked (e-mail addresses, runs of 7 or more
+/// digits: phone, card and account numbers), then cut to [`MAX_ERROR_MESSAGE_CHARS`]. The
+/// tracker masks before sending; this holds for every other client too.
+pub(crate) fn error_message(v: &Value) -> Result<String, String> {
+    let masked = mask_personal_data(string(v)?.trim());
+    Ok(truncate_chars(&masked, MAX_ERROR_MESSAGE_CHARS).to_owned())
+}
+
+/// `text` with e-mail addresses replaced by `[email]` and runs of 7 or more digits by
+/// `[number]`, as the tracker masks them.
+pub fn mask_personal_data(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let in_local = |c: char| c.is_alphanumeric() || "._%+-".contains(c);
+    let in_domain = |c: char| c.is_alphanumeric() || c == '-' || c == '.';
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if let Some(end) = email_at(&chars, i, in_local, in_domain) {
+            out.push_str("[email]");
+            i = end;
+            continue;
+        }
+        let digits = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits >= 7 {
+            out.push_str("[number]");
+            i += digits;
+        } else if digits > 0 {
+            out.extend(&chars[i..i + digits]);
+            i += digits;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The end of an e-mail address starting at `start` (a local part, `@`, and a domain with a
+/// dot inside), if one starts there and not in the middle of a word.
+fn email_at(
+    chars: &[char],
+    start: usize,
+    in_local: impl Fn(char) -> bool,
+    in_domain: impl Fn(char) -> bool,
+) -> Option<usize> {
+    if start > 0 && in_local(chars[start - 1]) {
+        return None;
+    }
+    let local = chars[start..].iter().take_while(|c| in_local(**c)).count();
+    let at = start + local;
+    if local == 0 || chars.get(at) != Some(&'@') {
+        return None;
+    }
+    let mut end = at
+        + 1
+        + chars[at + 1..]
+            .iter()
+            .take_while(|c| in_domain(**c))
+            .count();
+    while end > at + 1 && matches!(chars[end - 1], '.' | '-') {
+        end -= 1;
+    }
+    let domain = &chars[at + 1..end];
+    let dotted = domain.iter().skip(1).any(|c| *c == '.');
+    dotted.then_some(end)
+}
+
 /// A string cut to at most `max` characters (whitespace trimmed first); `None` when empty.
 pub(crate) fn truncated(v: &Value, max: usize) -> Result<Option<String>, String> {
     let s = string(v)?.trim();
@@ -462,6 +559,35 @@ mod tests {
             parse_json(b"\xff"),
             Err(WireError::NotJson { .. })
         ));
+    }
+
+    #[test]
+    fn error_messages_lose_addresses_and_long_numbers() {
+        assert_eq!(
+            mask_personal_data("no user ann.lee+x@mail.example.org in 12345678 (id 123456)"),
+            "no user [email] in [number] (id 123456)"
+        );
+        assert_eq!(
+            mask_personal_data("a@b is not one, @x.y neither"),
+            "a@b is not one, @x.y neither"
+        );
+        assert_eq!(mask_personal_data("mail bob@host.io."), "mail [email].");
+        assert_eq!(mask_personal_data("ünïcode 1234567890"), "ünïcode [number]");
+        let long = "x".repeat(300) + " bob@host.io";
+        assert_eq!(
+            error_message(&json!(long)).unwrap().chars().count(),
+            MAX_ERROR_MESSAGE_CHARS
+        );
+        assert_eq!(
+            script_url(&json!("https://a.test/app.js?token=s3cret#x")).unwrap(),
+            "https://a.test/app.js"
+        );
+        assert_eq!(flag(&json!(1)), Ok(true));
+        assert_eq!(flag(&json!(false)), Ok(false));
+        assert!(flag(&json!("yes")).is_err());
+        assert_eq!(permille(&json!(999.6)), Ok(1000));
+        assert!(permille(&json!(1001)).is_err());
+        assert!(position(&json!(-1)).is_err());
     }
 
     #[test]

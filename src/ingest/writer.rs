@@ -79,14 +79,7 @@ impl Default for WriterOptions {
     }
 }
 
-pub fn decode(payload: &[u8]) -> Option<Batch> {
-    postcard::from_bytes(payload).ok()
-}
-
-pub fn encode(batch: &Batch) -> Vec<u8> {
-    // Serialising our own types into a Vec cannot fail.
-    postcard::to_allocvec(batch).unwrap_or_default()
-}
+pub use super::codec::{decode_batch as decode, encode_batch as encode};
 
 /// Starts the writer thread; it exits once `stop` is set and the spool is drained.
 pub fn spawn(

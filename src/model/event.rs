@@ -18,21 +18,39 @@ pub enum EventData {
         title: Option<String>,
         referrer: Option<String>,
     },
-    /// A click, in viewport coordinates, with the page coordinate when known.
+    /// A click, in viewport coordinates, with the page coordinate when known, and what the
+    /// heatmaps and frustration signals need (footfall.js sends it; other formats may not).
     Click {
         x: i32,
         y: i32,
         page_y: Option<i32>,
         selector: String,
         text: Option<String>,
+        /// Where inside the clicked element's box.
+        offset: Option<ElementOffset>,
+        /// The viewport's size at the click.
+        viewport: Option<Viewport>,
+        /// The element sits in a `position: fixed|sticky` ancestor: it stays where it is in
+        /// the viewport while the page scrolls.
+        fixed: bool,
+        /// Nothing answered the click (docs/tracker.md, "Dead clicks").
+        dead: bool,
     },
-    /// A sampled pointer position (viewport coordinates).
-    Move { x: i32, y: i32 },
-    /// A scroll position and, when the tracker knows the document height, the depth in percent.
+    /// A sampled pointer position (viewport coordinates), with the page coordinate and the
+    /// viewport width when known.
+    Move {
+        x: i32,
+        y: i32,
+        page_y: Option<i32>,
+        viewport_width: Option<i32>,
+    },
+    /// A scroll position and, when the tracker knows the document height, the depth in
+    /// percent; with the viewport height, where the visible part ends.
     Scroll {
         x: i32,
         y: i32,
         depth_pct: Option<u8>,
+        viewport_height: Option<i32>,
     },
     /// A key press reduced to its class; `raw` only when the site opted in to raw keys.
     Key {
@@ -68,6 +86,33 @@ pub enum EventData {
         user_id: String,
         traits: Option<String>,
     },
+    /// A JavaScript error on the page: the message (masked by the tracker), the script's URL
+    /// without query or fragment, and the position in it.
+    Error {
+        message: String,
+        source: Option<String>,
+        line: Option<i32>,
+        column: Option<i32>,
+    },
+}
+
+/// A position inside an element's box, in thousandths of its width and height (`0..=1000`):
+/// the same spot on the element whatever size the layout gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElementOffset {
+    pub x: u16,
+    pub y: u16,
+}
+
+impl ElementOffset {
+    pub const MAX: u16 = 1000;
+}
+
+/// A viewport's size in CSS pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewport {
+    pub width: i32,
+    pub height: i32,
 }
 
 impl EventData {
@@ -87,6 +132,7 @@ impl EventData {
             EventData::Custom { .. } => EventKind::Custom,
             EventData::Commerce(_) => EventKind::Commerce,
             EventData::Identify { .. } => EventKind::Identify,
+            EventData::Error { .. } => EventKind::Error,
         }
     }
 }
@@ -109,10 +155,11 @@ pub enum EventKind {
     Custom,
     Commerce,
     Identify,
+    Error,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::Pageview,
         EventKind::Click,
         EventKind::Move,
@@ -127,6 +174,7 @@ impl EventKind {
         EventKind::Custom,
         EventKind::Commerce,
         EventKind::Identify,
+        EventKind::Error,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -145,6 +193,7 @@ impl EventKind {
             EventKind::Custom => "custom",
             EventKind::Commerce => "commerce",
             EventKind::Identify => "identify",
+            EventKind::Error => "error",
         }
     }
 

@@ -13,6 +13,8 @@ pub mod site;
 pub use account::{ApiToken, Role, User, valid_email};
 pub use batch::{Batch, ClientInfo, DeviceClass, Event, TrafficSource};
 pub use ecommerce::{Commerce, CommerceAction, Currency, Item, MoneyError};
-pub use event::{EventData, EventKind, FormAction, KeyClass, MediaAction, TouchAction};
+pub use event::{
+    ElementOffset, EventData, EventKind, FormAction, KeyClass, MediaAction, TouchAction, Viewport,
+};
 pub use ids::{IdError, SessionId, SiteId, VisitorId, hash64};
 pub use site::{IpMode, Site, SiteSettings};

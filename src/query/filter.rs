@@ -6,6 +6,7 @@
 //! parameters into these values once, and each store binds the values into fixed query shapes:
 //! no request text ever becomes SQL.
 
+use super::frustration::{Signal, Thresholds};
 use crate::model::VisitorId;
 
 /// A session attribute taken from the session's earliest batch.
@@ -84,6 +85,11 @@ pub enum Filter {
     /// The session contains an event of this type (`pageview`, `click`, ...) or this name
     /// (a custom event name or an e-commerce action such as `purchase`).
     HasEvent(String),
+    /// The session has a JavaScript error with exactly this (masked) message.
+    ErrorMessage(String),
+    /// The session shows this frustration signal in the range (`query::frustration`), derived
+    /// with these thresholds (the site's, set by [`Filters::with_thresholds`]).
+    Frustration(Signal, Thresholds),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,6 +104,8 @@ pub enum FilterError {
         "filter `prop` must be `key:value` with a key of letters, digits, '_', '-' or '.', got {0:?}"
     )]
     BadProp(String),
+    #[error("filter `frustration` must be one of {names}, got {0:?}", names = Signal::NAMES)]
+    BadSignal(String),
 }
 
 /// Filters common to every report.
@@ -107,6 +115,18 @@ pub struct Filters {
     pub include_bots: bool,
     /// Every one must hold (AND).
     pub conditions: Vec<Filter>,
+}
+
+impl Filters {
+    /// The same filters with frustration signals derived by `thresholds` (a site's).
+    pub fn with_thresholds(mut self, thresholds: Thresholds) -> Filters {
+        for f in &mut self.conditions {
+            if let Filter::Frustration(_, t) = f {
+                *t = thresholds;
+            }
+        }
+        self
+    }
 }
 
 /// The request parameters that are filters (besides `include_bots`).
@@ -131,6 +151,8 @@ pub const FILTER_KEYS: &[&str] = &[
     "event",
     "prop",
     "has_event",
+    "frustration",
+    "error",
 ];
 
 fn text(key: &'static str, value: &str) -> Result<String, FilterError> {
@@ -175,6 +197,10 @@ impl Filter {
                 _ => Err(FilterError::BadProp(value.chars().take(40).collect())),
             },
             ("has_event", _) => text("has_event", value).map(Filter::HasEvent),
+            ("error", _) => text("error", value).map(Filter::ErrorMessage),
+            ("frustration", _) => Signal::parse(value)
+                .map(|s| Filter::Frustration(s, Thresholds::default()))
+                .ok_or_else(|| FilterError::BadSignal(value.chars().take(20).collect())),
             _ => return None,
         };
         Some(parsed)
@@ -192,6 +218,7 @@ mod tests {
                 "signed_in" => "true",
                 "visitor" => "00000000000000ff",
                 "prop" => "plan:pro",
+                "frustration" => "rage",
                 _ => "x",
             };
             assert!(matches!(Filter::parse(key, value), Some(Ok(_))), "{key}");
@@ -221,6 +248,26 @@ mod tests {
             Filter::parse("prop", "$.x:1"),
             Some(Err(FilterError::BadProp(_)))
         ));
+        assert_eq!(
+            Filter::parse("frustration", "angry")
+                .unwrap()
+                .unwrap_err()
+                .to_string(),
+            "filter `frustration` must be one of rage, dead, error, quick_back, got \"angry\""
+        );
+        let t = Thresholds {
+            rage_clicks: 5,
+            ..Thresholds::default()
+        };
+        let filters = Filters {
+            include_bots: false,
+            conditions: vec![Filter::parse("frustration", "quick_back").unwrap().unwrap()],
+        }
+        .with_thresholds(t);
+        assert_eq!(
+            filters.conditions,
+            vec![Filter::Frustration(Signal::QuickBack, t)]
+        );
         assert_eq!(
             Filter::parse("prop", "plan:pro:max"),
             Some(Ok(Filter::CustomProp {

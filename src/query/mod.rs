@@ -11,6 +11,8 @@ use crate::model::{SessionId, SiteId};
 pub mod ecommerce;
 pub mod engagement;
 pub mod filter;
+pub mod frustration;
+pub mod heatmap;
 pub mod live;
 pub mod overview;
 pub mod pages;

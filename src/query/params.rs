@@ -18,6 +18,8 @@ use chrono::{DateTime, NaiveDate};
 use super::ecommerce::EcommercePlan;
 use super::engagement::{EngagementBy, EngagementPlan, EngagementSort};
 use super::filter::FILTER_KEYS;
+use super::frustration::{FrustrationPlan, Thresholds};
+use super::heatmap::{HeatmapKind, HeatmapPlan, ViewportClass, WidthRange};
 use super::live::LivePlan;
 use super::pages::{PageSort, PagesPlan};
 use super::zone::Zone;
@@ -65,7 +67,8 @@ fn invalid(message: impl Into<String>) -> ParamError {
 
 /// A report whose plan is read from a query string.
 pub trait ReportParams: Sized {
-    /// The report's own parameters, besides the common ones and the filters.
+    /// The report's own parameters, besides the common ones and the filters (a key here is
+    /// not read as a filter).
     const KEYS: &'static [&'static str];
     /// Common parameters the report refuses, and why.
     const REFUSED: &'static [(&'static str, &'static str)] = &[];
@@ -78,6 +81,7 @@ pub struct Parsed<'a, P> {
     site: SiteId,
     params: &'a Params,
     conditions: Vec<Filter>,
+    thresholds: Thresholds,
     report: PhantomData<P>,
 }
 
@@ -95,7 +99,12 @@ pub fn parse<'a, P: ReportParams>(
         return Err(ParamError::Unknown(unknown.clone()));
     }
     let mut conditions = Vec::new();
-    for (key, value) in params {
+    // A report's own parameter wins over a filter of the same name (the heatmap's `device` is
+    // the viewport's class, not the session's device).
+    for (key, value) in params
+        .iter()
+        .filter(|(k, _)| !P::KEYS.contains(&k.as_str()))
+    {
         if let Some(parsed) = Filter::parse(key, value) {
             conditions.push(parsed?);
         }
@@ -106,6 +115,7 @@ pub fn parse<'a, P: ReportParams>(
         site: site_id(site)?,
         params,
         conditions,
+        thresholds: Thresholds::default(),
         report: PhantomData,
     })
 }
@@ -114,6 +124,13 @@ impl<P: ReportParams> Parsed<'_, P> {
     /// The site the request is for: the caller checks that it may be read.
     pub fn site(&self) -> &SiteId {
         &self.site
+    }
+
+    /// The site's thresholds of the frustration signals, for the plan and its
+    /// `frustration=` filter (the defaults unless given).
+    pub fn thresholds(mut self, thresholds: Thresholds) -> Self {
+        self.thresholds = thresholds;
+        self
     }
 
     /// The remaining checks and the plan. `site_exists` says whether the site is configured.
@@ -152,7 +169,9 @@ impl<P: ReportParams> Parsed<'_, P> {
             filters: Filters {
                 include_bots,
                 conditions: self.conditions,
-            },
+            }
+            .with_thresholds(self.thresholds),
+            thresholds: self.thresholds,
             now_ms,
             params,
         })
@@ -166,6 +185,8 @@ pub struct Request<'a> {
     pub zone: Zone,
     pub range: TimeRange,
     pub filters: Filters,
+    /// The site's thresholds of the frustration signals.
+    pub thresholds: Thresholds,
     pub now_ms: i64,
     params: &'a Params,
 }
@@ -402,6 +423,104 @@ impl ReportParams for PagesPlan {
             site: r.site.clone(),
             range: r.range,
             filters: r.filters.clone(),
+        })
+    }
+}
+
+impl ReportParams for HeatmapPlan {
+    const KEYS: &'static [&'static str] = &["path", "type", "device", "min_width", "max_width"];
+
+    fn from_request(r: &Request<'_>) -> Result<Self, ParamError> {
+        let path = match r.get("path") {
+            Some(p) if p.starts_with('/') && p.chars().count() <= 2048 => p.to_owned(),
+            Some(p) => {
+                return Err(invalid(format!(
+                    "`path` must be a page path starting with / (at most 2048 characters), got {:?}",
+                    p.chars().take(40).collect::<String>()
+                )));
+            }
+            None => {
+                return Err(invalid(
+                    "`path` is required: the page's path, such as /pricing",
+                ));
+            }
+        };
+        let kind = match r.get("type") {
+            None => HeatmapKind::Click,
+            Some(v) => HeatmapKind::parse(v).ok_or_else(|| {
+                invalid(format!(
+                    "`type` must be one of {}; got {v:?}",
+                    HeatmapKind::NAMES
+                ))
+            })?,
+        };
+        let device = match r.get("device") {
+            None => None,
+            Some(v) => Some(ViewportClass::parse(v).ok_or_else(|| {
+                invalid(format!(
+                    "`device` must be one of {}; got {v:?}",
+                    ViewportClass::NAMES
+                ))
+            })?),
+        };
+        let width = |key: &str| -> Result<Option<i32>, ParamError> {
+            match r.get(key) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|w| (0..=100_000).contains(w))
+                    .map(Some)
+                    .ok_or_else(|| {
+                        invalid(format!("`{key}` must be a width in pixels, 0 to 100000"))
+                    }),
+            }
+        };
+        let asked = WidthRange {
+            min: width("min_width")?,
+            max: width("max_width")?,
+        };
+        if let (Some(min), Some(max)) = (asked.min, asked.max)
+            && min > max
+        {
+            return Err(invalid("`min_width` must not be above `max_width`"));
+        }
+        let widths = match device {
+            Some(_) if asked.is_bounded() => {
+                return Err(invalid(
+                    "`device` and `min_width`/`max_width` exclude each other",
+                ));
+            }
+            Some(d) => d.widths(),
+            None => asked,
+        };
+        Ok(HeatmapPlan {
+            site: r.site.clone(),
+            range: r.range,
+            filters: r.filters.clone(),
+            path,
+            kind,
+            device,
+            widths,
+            thresholds: r.thresholds,
+        })
+    }
+}
+
+impl ReportParams for FrustrationPlan {
+    const KEYS: &'static [&'static str] = &["limit"];
+
+    fn from_request(r: &Request<'_>) -> Result<Self, ParamError> {
+        Ok(FrustrationPlan {
+            site: r.site.clone(),
+            range: r.range,
+            filters: r.filters.clone(),
+            thresholds: r.thresholds,
+            limit: super::parse_limit(
+                r.get("limit"),
+                FrustrationPlan::DEFAULT_LIMIT,
+                FrustrationPlan::MAX_LIMIT,
+            )?,
         })
     }
 }

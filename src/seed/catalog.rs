@@ -146,6 +146,8 @@ pub(super) struct Catalog {
     products: Vec<Product>,
     /// The one video of the site (on the blog).
     pub(super) media: String,
+    /// The shop's script, where its JavaScript errors come from.
+    pub(super) script: String,
     /// Both parse (literals); an `Option` only because parsing is fallible in general.
     eur: Option<Currency>,
     usd: Option<Currency>,
@@ -206,6 +208,7 @@ impl Catalog {
             titles,
             products,
             media: format!("{base}/media/lookbook.mp4"),
+            script: format!("{base}/assets/app.js"),
             eur: Currency::parse("EUR").ok(),
             usd: Currency::parse("USD").ok(),
             brand: shop.to_owned(),

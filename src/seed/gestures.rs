@@ -4,9 +4,11 @@
 //! These are the building blocks of [`super::page`]; each pushes its events at plausible
 //! intervals onto the visit.
 
-use crate::model::{EventData, FormAction, KeyClass, MediaAction, TouchAction};
+use crate::model::{
+    ElementOffset, EventData, FormAction, KeyClass, MediaAction, TouchAction, Viewport,
+};
 
-use super::tables::MISC_CLICKS;
+use super::tables::{ANSWERLESS, FIXED_HEADER, MISC_CLICKS, SCRIPT_ERRORS};
 use super::visit::Visit;
 
 /// Scroll position of the current page.
@@ -18,6 +20,13 @@ pub(super) struct Scroll {
     pub(super) doc: i32,
     /// Height of the viewport.
     pub(super) view: i32,
+}
+
+impl Scroll {
+    /// How far down the document the viewport is.
+    pub(super) fn offset(&self) -> i32 {
+        (self.doc - self.view).max(0) * i32::from(self.depth) / 100
+    }
 }
 
 impl Visit<'_> {
@@ -34,7 +43,13 @@ impl Visit<'_> {
                     let moves = self.rng.range(2, 6);
                     for _ in 0..moves {
                         let (x, y) = self.point();
-                        self.push_in(80, 900, EventData::Move { x, y });
+                        let ev = EventData::Move {
+                            x,
+                            y,
+                            page_y: Some(y + self.scroll.offset()),
+                            viewport_width: Some(self.screen.0),
+                        };
+                        self.push_in(80, 900, ev);
                     }
                 }
             } else if r < 85 {
@@ -46,6 +61,7 @@ impl Visit<'_> {
                         x: 0,
                         y,
                         depth_pct: Some(sc.depth),
+                        viewport_height: Some(sc.view),
                     };
                     self.push_in(500, 4_000, ev);
                 }
@@ -54,6 +70,14 @@ impl Visit<'_> {
                 let at = self.point();
                 self.t += self.rng.range(300, 3_000);
                 self.click_at(at, selector, text);
+                // Clicking again and again on what does not answer: a rage burst.
+                if ANSWERLESS.contains(&selector) && self.rng.chance(0.15) {
+                    for _ in 0..self.rng.range(2, 5) {
+                        let near = (at.0 + self.rng.int(-8, 8), at.1 + self.rng.int(-8, 8));
+                        self.t += self.rng.range(80, 450);
+                        self.click_now(near, selector, text);
+                    }
+                }
             } else if !self.touch {
                 // Keyboard scrolling or a shortcut.
                 let class = if self.rng.chance(0.7) {
@@ -105,18 +129,55 @@ impl Visit<'_> {
         self.click_at(at, selector, text);
     }
 
-    /// A click at `(x, y)` in the viewport, scrolled as far as the page is.
-    pub(super) fn click_at(&mut self, (x, y): (i32, i32), selector: &str, text: Option<&str>) {
-        let sc = &self.scroll;
-        let page_y = Some(y + (sc.doc - sc.view).max(0) * i32::from(sc.depth) / 100);
+    /// A click at `(x, y)` in the viewport, scrolled as far as the page is, 200 to 2,500 ms
+    /// after the previous event.
+    pub(super) fn click_at(&mut self, at: (i32, i32), selector: &str, text: Option<&str>) {
+        self.t += self.rng.range(200, 2_500) - 1;
+        self.click_now(at, selector, text);
+    }
+
+    /// A click 1 ms after the previous event: where inside the element (mostly near its
+    /// middle), in the header's fixed bar or not, and, on elements without a handler, often
+    /// dead.
+    pub(super) fn click_now(&mut self, (x, y): (i32, i32), selector: &str, text: Option<&str>) {
+        let page_y = Some(y + self.scroll.offset());
+        let mut inside = || (self.rng.int(80, 920) + self.rng.int(80, 920)) / 2;
+        let offset = ElementOffset {
+            x: inside() as u16,
+            y: inside() as u16,
+        };
+        let dead = if ANSWERLESS.contains(&selector) {
+            self.rng.chance(0.7)
+        } else {
+            self.rng.chance(0.005)
+        };
         let ev = EventData::Click {
             x,
             y,
             page_y,
             selector: selector.to_owned(),
             text: text.map(str::to_owned),
+            offset: Some(offset),
+            viewport: Some(Viewport {
+                width: self.screen.0,
+                height: self.screen.1,
+            }),
+            fixed: FIXED_HEADER.contains(&selector),
+            dead,
         };
-        self.push_in(200, 2_500, ev);
+        self.push(1, ev);
+    }
+
+    /// A JavaScript error `lo..=hi` ms after the previous event, from the shop's script.
+    pub(super) fn script_error(&mut self, lo: i64, hi: i64) {
+        let (message, line, column) = self.rng.pick(SCRIPT_ERRORS);
+        let ev = EventData::Error {
+            message: message.to_owned(),
+            source: Some(self.cat.script.clone()),
+            line: Some(line),
+            column: Some(column),
+        };
+        self.push_in(lo, hi, ev);
     }
 
     pub(super) fn form(

@@ -26,6 +26,7 @@ impl Visit<'_> {
                     x: 0,
                     y,
                     depth_pct: Some(100),
+                    viewport_height: None,
                 },
             );
         }
@@ -42,6 +43,9 @@ impl Visit<'_> {
     ) {
         let page_start = self.t;
         self.pageview(step.page, referrer);
+        // footfall.js reports the viewport as each page loads.
+        let (width, height) = self.screen;
+        self.push_in(5, 60, EventData::Resize { width, height });
         let view = self.screen.1;
         self.scroll = Scroll {
             depth: 0,
@@ -63,6 +67,9 @@ impl Visit<'_> {
             self.sign_in();
         }
         self.asides();
+        if next.is_some() && self.rng.chance(0.03) {
+            self.quick_back(step.page);
+        }
         self.navigate(next);
         self.leave(page_start, next.is_none());
     }
@@ -99,6 +106,10 @@ impl Visit<'_> {
             let variant = self.cat.variants(p).map(|vs| self.rng.pick(vs));
             if let Some(v) = variant {
                 self.click("button.size-option", Some(v));
+                // The size picker's bug: an error right after the click.
+                if self.rng.chance(0.25) {
+                    self.script_error(20, 400);
+                }
             }
             let quantity = if self.rng.chance(0.85) {
                 1
@@ -256,7 +267,26 @@ impl Visit<'_> {
         self.push_in(200, 1_500, ev);
     }
 
-    /// What may happen on any page: a custom event, a window resize, a tab switch.
+    /// A link that did not lead where the visitor wanted: to the about page (or, from there,
+    /// home) and back within a few seconds.
+    fn quick_back(&mut self, here: Page) {
+        let away = if here == Page::About {
+            Page::Home
+        } else {
+            Page::About
+        };
+        let at = (self.rng.int(20, self.screen.0 - 20), self.rng.int(10, 70));
+        self.click_at(at, "a.nav-link", Some(away.nav_label()));
+        let back_to = std::mem::replace(&mut self.url, self.cat.urls[away.index()].clone());
+        self.pageview(away, Some(back_to.clone()));
+        self.push_in(300, 2_000, EventData::Engagement { engaged_ms: 300 });
+        self.url = back_to;
+        self.t += self.rng.range(500, 2_500);
+        self.pageview(here, None);
+    }
+
+    /// What may happen on any page: a custom event, a window resize, a tab switch, a
+    /// script error.
     fn asides(&mut self) {
         if self.rng.chance(0.04) {
             let (name, props) = self.rng.pick(CUSTOM_EVENTS);
@@ -273,6 +303,9 @@ impl Visit<'_> {
                 height: h - 140,
             };
             self.push_in(500, 10_000, ev);
+        }
+        if self.rng.chance(0.005) {
+            self.script_error(500, 20_000);
         }
         if self.rng.chance(0.05) {
             // Switched tabs for a while.

@@ -295,6 +295,24 @@ pub(super) const MISC_CLICKS: &[(&str, Option<&str>)] = &[
     ("button.cookie-accept", Some("Accept")),
 ];
 
+/// Elements without a handler: clicks on them are mostly dead, and some visitors rage at them.
+pub(super) const ANSWERLESS: &[&str] = &["div.hero", "img.banner", "p", "img.product-image"];
+
+/// Elements of the fixed header bar.
+pub(super) const FIXED_HEADER: &[&str] =
+    &["a.nav-link", "a.cart-link", "a.logo", "button.menu-toggle"];
+
+/// The shop script's errors: message, line, column.
+pub(super) const SCRIPT_ERRORS: &[(&str, i32, i32)] = &[
+    (
+        "TypeError: Cannot read properties of undefined (reading 'variant')",
+        212,
+        17,
+    ),
+    ("TypeError: cart.items is null", 88, 5),
+    ("ReferenceError: gtag is not defined", 1, 1),
+];
+
 /// How a session arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Src {

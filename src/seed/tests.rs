@@ -352,7 +352,8 @@ fn sources_are_consistent_with_landing_referrers() {
             .flat_map(|b| &b.events)
             .filter(|e| e.data.kind() == EventKind::Pageview)
             .count();
-        assert!((1..=12).contains(&pageviews));
+        // At most 12 planned pages; a quick back adds two views (away and back).
+        assert!((1..=18).contains(&pageviews), "{pageviews}");
         single_page += usize::from(pageviews == 1);
     }
     for m in ["", "search", "social", "email", "internal"] {
@@ -469,32 +470,32 @@ fn the_output_stays_byte_for_byte_the_same() {
         (
             opts(20_000, 3, 1),
             CHUNK_EVENTS,
-            "47e3c79e6f45c1e9cb94647caa01af0e8ebb176c6ed5f3992fc8cb4dba91a869",
+            "6d3d6ef978a47fa023b3b859560ac74033c7ddb91db27f8f0ef7d346c826cdda",
         ),
         (
             opts(200_000, 30, 7),
             10_000,
-            "1b9d6668769b27a316471c070ba4653655d4a128e5fb716b8003b1584a8c1147",
+            "4647442d4dff5f5a7c29b6acb9ad814531136d3f5fc5c189779b7da4d4673a0b",
         ),
         (
             opts(1, 1, 0),
             CHUNK_EVENTS,
-            "a200833f2de4523b1871f0eff6d749096df1bcf728b38dcb57e5ada742fdd953",
+            "2f1a7d3f206bd1352f517c7a16fb706bacece72069f6a9aedc8c3cc0980ca524",
         ),
         (
             opts(3_000, 7, 5),
             100,
-            "3eff5f20e52b838a331f721c5ec2407776e81710ec7e9bc9a3eee32a8f2e3a5d",
+            "a454ec3c0df8fac5f8be41257c597297921b87e339def5d72852d55c0b687d34",
         ),
         (
             hash_site,
             CHUNK_EVENTS,
-            "1ed7b85252daa670da3aacbf2cc4669ba3ff10a3413ce010dc725da66108aaa1",
+            "7472aff40b7b4b347318d8b9f6fcf31973802c9ec0234055b5ec7584cf078d8d",
         ),
         (
             drop_site,
             1_000,
-            "c00594babcbc2a4e1ed44fd06a87bc088a6bd2641bf4442c9fde79c65d05b53b",
+            "4106ba12e975dc37adeb154e9cefdb0a364fcbbfbd64628727e782784edebc16",
         ),
     ];
     let got: Vec<String> = cases.iter().map(|(o, c, _)| golden_hash(o, *c)).collect();

@@ -23,6 +23,8 @@ pub mod prelude {
 use crate::model::{ApiToken, Batch, Site, SiteId, User};
 use crate::query::ecommerce::{Ecommerce, EcommercePlan};
 use crate::query::engagement::{Engagement, EngagementPlan};
+use crate::query::frustration::{Frustration, FrustrationPlan};
+use crate::query::heatmap::{Heatmap, HeatmapPlan};
 use crate::query::live::{Live, LivePlan};
 use crate::query::pages::{Pages, PagesPlan};
 use crate::query::{
@@ -159,6 +161,11 @@ pub trait Reports {
     /// The pages and interactions report; `query::pages` states how time on page, scroll
     /// depth, clicks and forms are counted.
     fn pages(&self, plan: &PagesPlan) -> StoreResult<Pages>;
+    /// One page's click, move or scroll map; `query::heatmap` states how it is counted.
+    fn heatmap(&self, plan: &HeatmapPlan) -> StoreResult<Heatmap>;
+    /// Rage, dead and error clicks, quick backs and JavaScript errors; `query::frustration`
+    /// states how they are derived.
+    fn frustration(&self, plan: &FrustrationPlan) -> StoreResult<Frustration>;
     /// The engagement report; `query::engagement` states how users, scores, activity and
     /// cohorts are counted.
     fn engagement(&self, plan: &EngagementPlan) -> StoreResult<Engagement>;

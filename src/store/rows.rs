@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use crate::model::batch::path_of;
-use crate::model::{Batch, Event, EventData, EventKind};
+use crate::model::{Batch, ElementOffset, Event, EventData, EventKind};
 
 /// The kind-specific columns of one event.
 #[derive(Default)]
@@ -31,6 +31,15 @@ pub(super) struct Detail<'a> {
     pub(super) currency: Option<&'a str>,
     pub(super) transaction_id: Option<&'a str>,
     pub(super) duration_ms: Option<i64>,
+    /// Viewport width (clicks, moves) and height (clicks, scrolls).
+    pub(super) vw: Option<i32>,
+    pub(super) vh: Option<i32>,
+    /// A click's position inside its element, thousandths of the box (`ElementOffset`).
+    pub(super) ex: Option<i16>,
+    pub(super) ey: Option<i16>,
+    /// Clicks: in a fixed or sticky ancestor; dead (no answer).
+    pub(super) fixed: Option<bool>,
+    pub(super) dead: Option<bool>,
 }
 
 pub(super) fn detail(data: &EventData) -> Detail<'_> {
@@ -51,23 +60,47 @@ pub(super) fn detail(data: &EventData) -> Detail<'_> {
             page_y,
             selector,
             text,
+            offset,
+            viewport,
+            fixed,
+            dead,
         } => Detail {
             x: Some(*x),
             y: Some(*y),
             page_y: *page_y,
             target: Some(selector),
             label: text.as_deref(),
+            vw: viewport.map(|v| v.width),
+            vh: viewport.map(|v| v.height),
+            // At most 1000 (`ElementOffset::MAX`): always an i16.
+            ex: offset.map(|o| o.x.min(ElementOffset::MAX) as i16),
+            ey: offset.map(|o| o.y.min(ElementOffset::MAX) as i16),
+            fixed: Some(*fixed),
+            dead: Some(*dead),
             ..Detail::default()
         },
-        EventData::Move { x, y } => Detail {
+        EventData::Move {
+            x,
+            y,
+            page_y,
+            viewport_width,
+        } => Detail {
             x: Some(*x),
             y: Some(*y),
+            page_y: *page_y,
+            vw: *viewport_width,
             ..Detail::default()
         },
-        EventData::Scroll { x, y, depth_pct } => Detail {
+        EventData::Scroll {
+            x,
+            y,
+            depth_pct,
+            viewport_height,
+        } => Detail {
             x: Some(*x),
             y: Some(*y),
             depth: depth_pct.map(i16::from),
+            vh: *viewport_height,
             ..Detail::default()
         },
         EventData::Key { class, raw } => Detail {
@@ -131,6 +164,18 @@ pub(super) fn detail(data: &EventData) -> Detail<'_> {
             props: traits.as_deref(),
             ..Detail::default()
         },
+        EventData::Error {
+            message,
+            source,
+            line,
+            column,
+        } => Detail {
+            label: Some(message),
+            target: source.as_deref(),
+            x: *line,
+            y: *column,
+            ..Detail::default()
+        },
     }
 }
 
@@ -163,7 +208,7 @@ pub(super) struct SessionPart<'a> {
 
 /// The `sessions` count columns of the kinds without a column of their own, in table order,
 /// with the kind's index in `EventKind::ALL`.
-pub(super) const KIND_COLUMNS: [(&str, usize); 12] = [
+pub(super) const KIND_COLUMNS: [(&str, usize); 13] = [
     ("n_move", 2),
     ("n_scroll", 3),
     ("n_key", 4),
@@ -176,6 +221,7 @@ pub(super) const KIND_COLUMNS: [(&str, usize); 12] = [
     ("n_custom", 11),
     ("n_commerce", 12),
     ("n_identify", 13),
+    ("n_error", 14),
 ];
 
 impl<'a> SessionPart<'a> {

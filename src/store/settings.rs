@@ -1,12 +1,15 @@
 //! The small pieces of shared state footfall keeps in a store's `settings` table, as typed
 //! methods: the daily salt, the dashboard's cookie secret, when an account last signed out,
-//! the cookieless sessions nodes share, and when the report benchmark seeded a database.
+//! the cookieless sessions nodes share, when the report benchmark seeded a database, and each
+//! site's thresholds of the frustration signals.
 //!
 //! Both stores keep them as key/value text rows. The key names and the text forms live only
 //! here, so ingest, the dashboard and a store's cleanup (which deletes shared sessions by their
 //! key prefix) cannot disagree about them. The stored bytes are those of earlier versions.
 
 use super::StoreResult;
+use crate::model::SiteId;
+use crate::query::frustration::Thresholds;
 
 /// The key prefix of shared cookieless sessions (the ClickHouse cleanup deletes by it).
 pub(super) const SHARED_SESSION_PREFIX: &str = "session:";
@@ -14,6 +17,7 @@ const DAILY_SALT: &str = "daily_salt";
 const DASHBOARD_SECRET: &str = "dashboard_secret";
 const SIGNED_OUT_PREFIX: &str = "signed_out:";
 const BENCH_SEEDED_AT: &str = "bench-seeded-at";
+const FRUSTRATION_PREFIX: &str = "frustration:";
 
 /// The salt that cookieless visitor hashes use on one day: every node and restart hashes
 /// the same visitor the same way within the day, and it is overwritten the next day.
@@ -95,6 +99,9 @@ pub trait Settings {
     /// measured over the days it was seeded for.
     fn bench_seeded_at(&self) -> StoreResult<Option<i64>>;
     fn set_bench_seeded_at(&self, at_ms: i64) -> StoreResult<()>;
+    /// A site's thresholds of the frustration signals (the defaults until changed).
+    fn frustration_thresholds(&self, site: &SiteId) -> StoreResult<Thresholds>;
+    fn set_frustration_thresholds(&self, site: &SiteId, t: &Thresholds) -> StoreResult<()>;
 }
 
 fn shared_session_key(visitor_key: u64) -> String {
@@ -151,6 +158,25 @@ impl<T: SettingsTable + ?Sized> Settings for T {
     fn set_bench_seeded_at(&self, at_ms: i64) -> StoreResult<()> {
         self.set_setting(BENCH_SEEDED_AT, &at_ms.to_string())
     }
+
+    fn frustration_thresholds(&self, site: &SiteId) -> StoreResult<Thresholds> {
+        Ok(self
+            .setting(&frustration_key(site))?
+            .and_then(|t| serde_json::from_str::<Thresholds>(&t).ok())
+            .and_then(|t| t.validate().ok())
+            .unwrap_or_default())
+    }
+
+    fn set_frustration_thresholds(&self, site: &SiteId, t: &Thresholds) -> StoreResult<()> {
+        let text = serde_json::to_string(t)
+            .map_err(|e| super::StoreError::internal_because("encoding thresholds", e))?;
+        self.set_setting(&frustration_key(site), &text)
+    }
+}
+
+/// Stored as JSON (`Thresholds`' fields) under `frustration:<site>`.
+fn frustration_key(site: &SiteId) -> String {
+    format!("{FRUSTRATION_PREFIX}{site}")
 }
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ use crate::ingest::Ingestor;
 use crate::metrics::Metrics;
 use crate::query::ecommerce::EcommercePlan;
 use crate::query::engagement::EngagementPlan;
+use crate::query::frustration::FrustrationPlan;
+use crate::query::heatmap::HeatmapPlan;
 use crate::query::live::LivePlan;
 use crate::query::pages::PagesPlan;
 use crate::query::{OverviewPlan, SessionListPlan};
@@ -94,6 +96,14 @@ pub fn router(state: AppState) -> Router {
             get(api::report::<EngagementPlan>),
         )
         .route("/api/v1/sites/{site}/live", get(api::report::<LivePlan>))
+        .route(
+            "/api/v1/sites/{site}/heatmap",
+            get(api::report::<HeatmapPlan>),
+        )
+        .route(
+            "/api/v1/sites/{site}/frustration",
+            get(api::report::<FrustrationPlan>),
+        )
         .layer(axum::middleware::from_fn(csv::export));
     let bench_routes = if state.config.bench_endpoint {
         Router::new().route("/bench/null", post(bench_null))

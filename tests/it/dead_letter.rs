@@ -142,6 +142,17 @@ impl Reports for Refusing {
         self.inner.pages(plan)
     }
 
+    fn heatmap(&self, plan: &heatmap::HeatmapPlan) -> StoreResult<heatmap::Heatmap> {
+        self.inner.heatmap(plan)
+    }
+
+    fn frustration(
+        &self,
+        plan: &frustration::FrustrationPlan,
+    ) -> StoreResult<frustration::Frustration> {
+        self.inner.frustration(plan)
+    }
+
     fn engagement(&self, plan: &engagement::EngagementPlan) -> StoreResult<engagement::Engagement> {
         self.inner.engagement(plan)
     }

@@ -16,6 +16,7 @@ mod durability;
 mod ecommerce;
 mod engagement;
 mod filters;
+mod frustration;
 mod ingest;
 mod overview;
 mod pages;

@@ -31,12 +31,12 @@ use super::wire::{
     ParsedBatch, ParsedEvent, Rejection, WireError, type_name,
 };
 use crate::model::{
-    Commerce, CommerceAction, Currency, EventData, FormAction, Item, KeyClass, MediaAction,
-    TouchAction,
+    Commerce, CommerceAction, Currency, ElementOffset, EventData, FormAction, Item, KeyClass,
+    MediaAction, TouchAction, Viewport,
 };
 
 /// Every event `type` the native format knows, in schema order.
-pub const EVENT_TYPES: [&str; 19] = [
+pub const EVENT_TYPES: [&str; 20] = [
     "pageview",
     "click",
     "move",
@@ -50,6 +50,7 @@ pub const EVENT_TYPES: [&str; 19] = [
     "engagement",
     "custom",
     "identify",
+    "error",
     "view_item",
     "add_to_cart",
     "remove_from_cart",
@@ -265,10 +266,23 @@ fn event_data(
             text: f
                 .opt("text", |v| wire::truncated(v, MAX_TEXT_CHARS))?
                 .flatten(),
+            // Only both halves make a position (and a viewport); one alone is ignored.
+            offset: match (f.opt("ex", wire::permille)?, f.opt("ey", wire::permille)?) {
+                (Some(x), Some(y)) => Some(ElementOffset { x, y }),
+                _ => None,
+            },
+            viewport: match (f.opt("vw", wire::size)?, f.opt("vh", wire::size)?) {
+                (Some(width), Some(height)) => Some(Viewport { width, height }),
+                _ => None,
+            },
+            fixed: f.opt("fixed", wire::flag)?.unwrap_or(false),
+            dead: f.opt("dead", wire::flag)?.unwrap_or(false),
         },
         "move" => EventData::Move {
             x: f.req("x", wire::coord)?,
             y: f.req("y", wire::coord)?,
+            page_y: f.opt("page_y", wire::coord)?,
+            viewport_width: f.opt("vw", wire::size)?,
         },
         "scroll" => EventData::Scroll {
             x: f.req("x", wire::coord)?,
@@ -276,6 +290,7 @@ fn event_data(
             depth_pct: f
                 .opt("depth", |v| wire::rounded(v, 0, 100))?
                 .and_then(|d| u8::try_from(d).ok()),
+            viewport_height: f.opt("vh", wire::size)?,
         },
         "key" => {
             let raw = f.opt("key", |v| {
@@ -350,6 +365,12 @@ fn event_data(
         "identify" => EventData::Identify {
             user_id: f.req("user_id", wire::user_id)?,
             traits: f.opt("traits", wire::props)?,
+        },
+        "error" => EventData::Error {
+            message: f.req("message", wire::error_message)?,
+            source: f.opt("source", wire::script_url)?.filter(|s| !s.is_empty()),
+            line: f.opt("line", wire::position)?,
+            column: f.opt("column", wire::position)?,
         },
         other => match CommerceAction::parse(other) {
             Some(action) => EventData::Commerce(commerce(action, f)?),

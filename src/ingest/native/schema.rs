@@ -8,9 +8,9 @@ use serde_json::{Map, Value, json};
 
 use super::EVENT_TYPES;
 use crate::ingest::wire::{
-    self, MAX_ENGAGED_MS, MAX_EVENT_NAME_CHARS, MAX_ITEM_FIELD_CHARS, MAX_ITEMS, MAX_KEY_CHARS,
-    MAX_MEDIA_POSITION_MS, MAX_NAME_CHARS, MAX_NATIVE_EVENTS, MAX_QUANTITY, MAX_SELECTOR_CHARS,
-    MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+    self, MAX_ENGAGED_MS, MAX_ERROR_MESSAGE_CHARS, MAX_EVENT_NAME_CHARS, MAX_ITEM_FIELD_CHARS,
+    MAX_ITEMS, MAX_KEY_CHARS, MAX_MEDIA_POSITION_MS, MAX_NAME_CHARS, MAX_NATIVE_EVENTS,
+    MAX_QUANTITY, MAX_SELECTOR_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
 };
 use crate::model::{CommerceAction, FormAction, KeyClass, MediaAction, TouchAction};
 
@@ -78,6 +78,14 @@ pub fn schema() -> Value {
     defs.insert("ts".into(), ts);
     defs.insert("coord".into(), coord);
     defs.insert("size".into(), size);
+    defs.insert(
+        "permille".into(),
+        json!({"type": "number", "minimum": 0, "maximum": 1000, "description": "Thousandths; fractions are rounded."}),
+    );
+    defs.insert(
+        "flag".into(),
+        json!({"enum": [true, false, 1, 0], "description": "true or 1; absent, false or 0 is false."}),
+    );
     defs.insert("url".into(), url);
     defs.insert("money".into(), money);
     defs.insert(
@@ -94,14 +102,22 @@ pub fn schema() -> Value {
         "x": {"$ref": "#/$defs/coord"}, "y": {"$ref": "#/$defs/coord"},
         "page_y": {"$ref": "#/$defs/coord", "description": "y plus the vertical scroll offset."},
         "selector": {"type": "string", "maxLength": MAX_SELECTOR_CHARS},
-        "text": {"type": "string", "description": format!("Element text; trimmed and truncated to {MAX_TEXT_CHARS} characters.")}
+        "text": {"type": "string", "description": format!("Element text; trimmed and truncated to {MAX_TEXT_CHARS} characters.")},
+        "ex": {"$ref": "#/$defs/permille", "description": "Position inside the element's box, thousandths of its width (with ey)."},
+        "ey": {"$ref": "#/$defs/permille", "description": "Position inside the element's box, thousandths of its height (with ex)."},
+        "vw": {"$ref": "#/$defs/size", "description": "Viewport width (with vh)."},
+        "vh": {"$ref": "#/$defs/size", "description": "Viewport height (with vw)."},
+        "fixed": {"$ref": "#/$defs/flag", "description": "The element is in a position: fixed or sticky ancestor."},
+        "dead": {"$ref": "#/$defs/flag", "description": "Nothing answered the click (no DOM or URL change, scroll, selection or focus change)."}
     }), &["x", "y", "selector"], "A click in viewport coordinates."));
     defs.insert(
         "move".into(),
         event(
             "move",
             json!({
-                "x": {"$ref": "#/$defs/coord"}, "y": {"$ref": "#/$defs/coord"}
+                "x": {"$ref": "#/$defs/coord"}, "y": {"$ref": "#/$defs/coord"},
+                "page_y": {"$ref": "#/$defs/coord", "description": "y plus the vertical scroll offset."},
+                "vw": {"$ref": "#/$defs/size", "description": "Viewport width."}
             }),
             &["x", "y"],
             "A sampled pointer position (viewport).",
@@ -109,7 +125,8 @@ pub fn schema() -> Value {
     );
     defs.insert("scroll".into(), event("scroll", json!({
         "x": {"$ref": "#/$defs/coord"}, "y": {"$ref": "#/$defs/coord"},
-        "depth": {"type": "number", "minimum": 0, "maximum": 100, "description": "Percent of the document seen."}
+        "depth": {"type": "number", "minimum": 0, "maximum": 100, "description": "Percent of the document seen."},
+        "vh": {"$ref": "#/$defs/size", "description": "Viewport height."}
     }), &["x", "y"], "A scroll position (window.scrollX/scrollY)."));
     let mut key = event(
         "key",
@@ -212,6 +229,20 @@ pub fn schema() -> Value {
             }),
             &["user_id"],
             "The visitor signed in.",
+        ),
+    );
+    defs.insert(
+        "error".into(),
+        event(
+            "error",
+            json!({
+                "message": {"type": "string", "description": format!("The error's message; e-mail addresses and runs of 7 or more digits are masked, then it is truncated to {MAX_ERROR_MESSAGE_CHARS} characters.")},
+                "source": {"type": "string", "maxLength": wire::MAX_URL_CHARS, "description": "The script's URL; query string and fragment are dropped."},
+                "line": {"type": "integer", "minimum": 0},
+                "column": {"type": "integer", "minimum": 0}
+            }),
+            &["message"],
+            "A JavaScript error on the page.",
         ),
     );
     defs.insert("item".into(), json!({

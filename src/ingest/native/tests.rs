@@ -55,7 +55,8 @@ fn full_batch_parses_every_event_type() {
         {"id": "e-13", "ts": TS + 12, "type": "purchase", "currency": "EUR", "value": "39.98", "transaction_id": "T-1",
          "items": [{"item_id": "sku-1", "item_name": "Shoe", "price": 19.99, "quantity": 2}]},
         {"id": "e-14", "ts": TS + 13, "type": "identify", "user_id": "u-42", "traits": {"tier": 1}},
-        {"id": "e-15", "ts": TS + 14, "type": "pageview", "url": "https://shop.example/cart", "title": "Cart"}
+        {"id": "e-15", "ts": TS + 14, "type": "pageview", "url": "https://shop.example/cart", "title": "Cart"},
+        {"id": "e-16", "ts": TS + 15, "type": "error", "message": "boom"}
     ])))
     .unwrap();
     assert_eq!(b.rejected, vec![]);
@@ -73,7 +74,7 @@ fn full_batch_parses_every_event_type() {
     assert_eq!(b.screen, Some((1280, 720)));
     assert_eq!(b.language.as_deref(), Some("en-GB"));
     assert_eq!(b.user_agent, None);
-    assert_eq!(b.events.len(), 15);
+    assert_eq!(b.events.len(), 16);
     let e = &b.events;
     assert_eq!(e[0].client_id.as_deref(), Some("e-1"));
     assert_eq!(e[0].ts_ms, TS);
@@ -97,6 +98,10 @@ fn full_batch_parses_every_event_type() {
             page_y: Some(425),
             selector: "#buy".into(),
             text: Some("Buy".into()),
+            offset: None,
+            viewport: None,
+            fixed: false,
+            dead: false,
         }
     );
     assert_eq!(e[1].url, None, "no own url: the caller uses page_url");
@@ -105,7 +110,8 @@ fn full_batch_parses_every_event_type() {
         EventData::Scroll {
             x: 0,
             y: 400,
-            depth_pct: Some(55)
+            depth_pct: Some(55),
+            viewport_height: None,
         }
     );
     assert_eq!(
@@ -307,7 +313,12 @@ fn field_rules_per_event_type() {
     );
     assert_eq!(
         one(json!({"type": "move", "x": -12.5, "y": 7.49})).unwrap(),
-        EventData::Move { x: -13, y: 7 }
+        EventData::Move {
+            x: -13,
+            y: 7,
+            page_y: None,
+            viewport_width: None
+        }
     );
     assert_eq!(
         one(json!({"type": "click", "x": 1, "y": 1, "selector": "a".repeat(513)})).unwrap_err(),
@@ -605,4 +616,100 @@ proptest! {
             prop_assert_eq!(parsed.events.len() + parsed.rejected.len(), events.len());
         }
     }
+}
+
+#[test]
+fn clicks_moves_and_scrolls_carry_what_heatmaps_need() {
+    assert_eq!(
+        one(
+            json!({"type": "click", "x": 10, "y": 20, "page_y": 820, "selector": "#buy",
+                   "ex": 250.4, "ey": 1000, "vw": 390, "vh": 844, "fixed": 1, "dead": true})
+        )
+        .unwrap(),
+        EventData::Click {
+            x: 10,
+            y: 20,
+            page_y: Some(820),
+            selector: "#buy".into(),
+            text: None,
+            offset: Some(ElementOffset { x: 250, y: 1000 }),
+            viewport: Some(Viewport {
+                width: 390,
+                height: 844
+            }),
+            fixed: true,
+            dead: true,
+        }
+    );
+    // Half a position or half a viewport is no position; flags default to false.
+    let EventData::Click {
+        offset,
+        viewport,
+        fixed,
+        dead,
+        ..
+    } = one(json!({"type": "click", "x": 1, "y": 1, "selector": "a", "ex": 5, "vw": 800})).unwrap()
+    else {
+        panic!("click")
+    };
+    assert_eq!((offset, viewport, fixed, dead), (None, None, false, false));
+    assert_eq!(
+        one(json!({"type": "click", "x": 1, "y": 1, "selector": "a", "ex": 1001, "ey": 0}))
+            .unwrap_err(),
+        "events[0]: click.ex must be between 0 and 1000, got 1001"
+    );
+    assert_eq!(
+        one(json!({"type": "click", "x": 1, "y": 1, "selector": "a", "dead": "yes"})).unwrap_err(),
+        "events[0]: click.dead must be true, false, 1 or 0, got \"yes\""
+    );
+    assert_eq!(
+        one(json!({"type": "move", "x": 1, "y": 2, "page_y": 902, "vw": 1280})).unwrap(),
+        EventData::Move {
+            x: 1,
+            y: 2,
+            page_y: Some(902),
+            viewport_width: Some(1280)
+        }
+    );
+    assert_eq!(
+        one(json!({"type": "scroll", "x": 0, "y": 300, "depth": 40, "vh": 700})).unwrap(),
+        EventData::Scroll {
+            x: 0,
+            y: 300,
+            depth_pct: Some(40),
+            viewport_height: Some(700)
+        }
+    );
+}
+
+#[test]
+fn errors_are_masked_and_their_source_loses_query_and_fragment() {
+    assert_eq!(
+        one(json!({"type": "error", "message": "TypeError: no user ann@shop.example (card 4111111111111111)",
+                   "source": "https://shop.example/app.js?v=3#x", "line": 12, "column": 7}))
+        .unwrap(),
+        EventData::Error {
+            message: "TypeError: no user [email] (card [number])".into(),
+            source: Some("https://shop.example/app.js".into()),
+            line: Some(12),
+            column: Some(7),
+        }
+    );
+    assert_eq!(
+        one(json!({"type": "error", "message": "x"})).unwrap(),
+        EventData::Error {
+            message: "x".into(),
+            source: None,
+            line: None,
+            column: None
+        }
+    );
+    assert_eq!(
+        one(json!({"type": "error"})).unwrap_err(),
+        "events[0]: error.message is required"
+    );
+    assert_eq!(
+        one(json!({"type": "error", "message": "x", "line": 1.5})).unwrap_err(),
+        "events[0]: error.line must be a whole number, got 1.5"
+    );
 }

@@ -166,6 +166,7 @@ fn scroll(e: &[Value]) -> Result<Pending, String> {
             x,
             y,
             depth_pct: None,
+            viewport_height: None,
         },
     })
 }
@@ -204,6 +205,10 @@ fn click(e: &[Value], scroll_ys: &[(i64, i32)]) -> Result<Pending, String> {
             page_y,
             selector: wire::last_chars(selector, MAX_SELECTOR_CHARS).to_owned(),
             text: None,
+            offset: None,
+            viewport: None,
+            fixed: false,
+            dead: false,
         },
     })
 }
@@ -214,7 +219,12 @@ fn pointer_move(e: &[Value]) -> Result<Pending, String> {
     let y = el(e, 1, "y", wire::coord)?;
     Ok(Pending {
         ts_ms: el(e, 2, "ts", wire::epoch_ms)?,
-        data: EventData::Move { x, y },
+        data: EventData::Move {
+            x,
+            y,
+            page_y: None,
+            viewport_width: None,
+        },
     })
 }
 

@@ -166,3 +166,76 @@ fn session_ids_are_16_hex_digits() {
     assert!(session_id("00000000000000ff").is_ok());
     assert!(matches!(session_id("xyz"), Err(ParamError::Session(_))));
 }
+
+#[test]
+fn heatmaps_need_a_path_and_take_a_device_or_widths() {
+    let err = |pairs: &[(&str, &str)]| plan::<HeatmapPlan>(pairs).unwrap_err().to_string();
+    assert_eq!(
+        err(&[]),
+        "`path` is required: the page's path, such as /pricing"
+    );
+    assert!(err(&[("path", "pricing")]).starts_with("`path` must be a page path"));
+    assert_eq!(
+        err(&[("path", "/"), ("type", "hover")]),
+        "`type` must be one of click, move, scroll; got \"hover\""
+    );
+    assert_eq!(
+        err(&[("path", "/"), ("device", "phone")]),
+        "`device` must be one of mobile, tablet, desktop; got \"phone\""
+    );
+    assert_eq!(
+        err(&[("path", "/"), ("device", "mobile"), ("max_width", "500")]),
+        "`device` and `min_width`/`max_width` exclude each other"
+    );
+    assert_eq!(
+        err(&[("path", "/"), ("min_width", "900"), ("max_width", "500")]),
+        "`min_width` must not be above `max_width`"
+    );
+    assert!(err(&[("path", "/"), ("min_width", "-1")]).starts_with("`min_width` must be"));
+
+    let p =
+        plan::<HeatmapPlan>(&[("path", "/p"), ("device", "tablet"), ("type", "scroll")]).unwrap();
+    assert_eq!(p.kind, HeatmapKind::Scroll);
+    assert_eq!((p.widths.min, p.widths.max), (Some(768), Some(1023)));
+    let p = plan::<HeatmapPlan>(&[("path", "/p"), ("min_width", "1200")]).unwrap();
+    assert_eq!(
+        (p.kind, p.device, p.widths.min, p.widths.max),
+        (HeatmapKind::Click, None, Some(1200), None)
+    );
+}
+
+#[test]
+fn the_sites_thresholds_reach_the_plan_and_the_frustration_filter() {
+    let t = Thresholds {
+        rage_clicks: 4,
+        ..Thresholds::default()
+    };
+    let p: FrustrationPlan = parse::<FrustrationPlan>("shop", &params(&[("frustration", "rage")]))
+        .unwrap()
+        .thresholds(t)
+        .plan(true, NOW)
+        .unwrap();
+    assert_eq!(p.thresholds, t);
+    assert_eq!(
+        p.filters.conditions,
+        vec![Filter::Frustration(
+            crate::query::frustration::Signal::Rage,
+            t
+        )]
+    );
+    assert_eq!(p.limit, FrustrationPlan::DEFAULT_LIMIT);
+    assert!(plan::<FrustrationPlan>(&[("limit", "0")]).is_err());
+}
+
+#[test]
+fn a_reports_own_parameter_is_not_read_as_a_filter() {
+    let p =
+        plan::<HeatmapPlan>(&[("path", "/p"), ("device", "mobile"), ("country", "DE")]).unwrap();
+    assert_eq!(p.device, Some(ViewportClass::Mobile));
+    assert_eq!(
+        p.filters.conditions.len(),
+        1,
+        "only the country: {:?}",
+        p.filters
+    );
+}

@@ -16,12 +16,15 @@
 mod client;
 mod ecommerce;
 mod engagement;
+mod frustration;
+mod heatmap;
 mod meta;
 mod overview;
 mod pages;
 mod read;
 mod retention;
 mod schema;
+mod signals;
 mod sql;
 mod write;
 
@@ -315,10 +318,24 @@ fn migrate(entry: &Client, shards: &[Client], cluster: Option<(&str, &str)>) -> 
     };
     let mut behind = Vec::new();
     for server in servers {
-        if schema_version(server)? < schema::VERSION {
+        let version = schema_version(server)?;
+        if version < 1 {
             for sql in schema::create_tables(cluster) {
                 server.execute(&sql)?;
             }
+        }
+        if version < 2 {
+            let existing = server
+                .query("SELECT table, name FROM system.columns WHERE database = currentDatabase()")?
+                .0
+                .iter()
+                .map(|r| Ok((r.at(0)?.string()?, r.at(1)?.string()?)))
+                .collect::<StoreResult<Vec<(String, String)>>>()?;
+            for sql in schema::add_columns(&existing, cluster.is_some()) {
+                server.execute(&sql)?;
+            }
+        }
+        if version < schema::VERSION {
             behind.push(server);
         }
     }
@@ -504,6 +521,20 @@ impl Reports for ClickHouseStore {
 
     fn ecommerce(&self, plan: &EcommercePlan) -> StoreResult<Ecommerce> {
         ecommerce::ecommerce(&self.client, plan)
+    }
+
+    fn heatmap(
+        &self,
+        plan: &crate::query::heatmap::HeatmapPlan,
+    ) -> StoreResult<crate::query::heatmap::Heatmap> {
+        heatmap::heatmap(&self.client, plan)
+    }
+
+    fn frustration(
+        &self,
+        plan: &crate::query::frustration::FrustrationPlan,
+    ) -> StoreResult<crate::query::frustration::Frustration> {
+        frustration::frustration(&self.client, plan)
     }
 
     fn pages(

@@ -185,8 +185,44 @@ pub const SEED_ROWS: &str = "INSERT INTO sites (id, domains, raw_keys, ip_mode, 
     SELECT 'demo', '[\"localhost\",\"127.0.0.1\"]', 0, 'truncate', 0, 0
     WHERE (SELECT count() FROM sites WHERE id = 'demo') = 0";
 
-/// The schema version this footfall writes (migrations so far: 1).
-pub const VERSION: u64 = 1;
+/// The columns migration 2 adds (table, column, type): what heatmaps and frustration signals
+/// need (see the embedded store's migration 7, which adds the same). Nullable or defaulted, so
+/// rows written before read as "not known" or 0.
+pub const ADDED_IN_2: [(&str, &str, &str); 7] = [
+    ("events", "vw", "Nullable(Int32)"),
+    ("events", "vh", "Nullable(Int32)"),
+    ("events", "ex", "Nullable(Int16)"),
+    ("events", "ey", "Nullable(Int16)"),
+    ("events", "fixed", "Nullable(UInt8)"),
+    ("events", "dead", "Nullable(UInt8)"),
+    ("session_parts", "n_error", "Int64"),
+];
+
+/// The statements that add the columns of migration 2 that a server's tables lack
+/// (`existing`: its (table, column) pairs). 18.16 has no `ADD COLUMN IF NOT EXISTS`, so the
+/// caller reads `system.columns` first and a migration stopped half-way resumes where it
+/// stopped. In a cluster both the local table and the `Distributed` one over it change.
+pub fn add_columns(existing: &[(String, String)], cluster: bool) -> Vec<String> {
+    let has = |table: &str, column: &str| existing.iter().any(|(t, c)| t == table && c == column);
+    let mut out = Vec::new();
+    for (table, column, ty) in ADDED_IN_2 {
+        let local = format!("{table}_local");
+        let targets: Vec<&str> = if cluster {
+            vec![&local, table]
+        } else {
+            vec![table]
+        };
+        for target in targets {
+            if !has(target, column) {
+                out.push(format!("ALTER TABLE {target} ADD COLUMN {column} {ty}"));
+            }
+        }
+    }
+    out
+}
+
+/// The schema version this footfall writes (1: the tables; 2: `ADDED_IN_2`).
+pub const VERSION: u64 = 2;
 
 /// The table that records applied versions (local to each server).
 pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -7,7 +7,9 @@
 //! mirrors filter by filter).
 
 use super::client::quote;
+use super::signals::{marked_clicks, quick_backs};
 use crate::model::SiteId;
+use crate::query::frustration::Signal;
 use crate::query::zone::Zone;
 use crate::query::{Filter, Filters, TimeRange};
 
@@ -106,6 +108,27 @@ impl Scope<'_> {
                 let v = quote(name);
                 self.sessions_with(&format!("(kind = {v} OR name = {v})"))
             }
+            Filter::ErrorMessage(message) => {
+                self.sessions_with(&format!("kind = 'error' AND label = {}", quote(message)))
+            }
+            Filter::Frustration(signal, thresholds) => {
+                let scope = self.in_range();
+                match signal {
+                    Signal::Dead => self.sessions_with("kind = 'click' AND dead = 1"),
+                    Signal::Rage => format!(
+                        "session_id IN (SELECT session_id FROM {} WHERE rage = 1)",
+                        marked_clicks(&scope, "1", thresholds)
+                    ),
+                    Signal::Error => format!(
+                        "session_id IN (SELECT session_id FROM {} WHERE error = 1)",
+                        marked_clicks(&scope, "1", thresholds)
+                    ),
+                    Signal::QuickBack => format!(
+                        "session_id IN (SELECT session_id FROM {})",
+                        quick_backs(&scope, thresholds)
+                    ),
+                }
+            }
         }
     }
 }
@@ -152,7 +175,8 @@ pub(super) const SESSIONS: &str = "(
            m_n_key AS n_key, m_n_form AS n_form, m_n_touch AS n_touch, m_n_media AS n_media,
            m_n_visibility AS n_visibility, m_n_resize AS n_resize,
            m_n_engagement AS n_engagement, m_n_custom AS n_custom,
-           m_n_commerce AS n_commerce, m_n_identify AS n_identify
+           m_n_commerce AS n_commerce, m_n_identify AS n_identify,
+           m_n_error AS n_error
     FROM (
         SELECT site, session_id, argMin(visitor_id, ts_ms) AS m_visitor, max(user_id) AS m_user,
                argMin(bot, ts_ms) AS m_bot, min(ts_ms) AS m_ts, max(last_ts_ms) AS m_last,
@@ -176,7 +200,8 @@ pub(super) const SESSIONS: &str = "(
                sum(n_form) AS m_n_form, sum(n_touch) AS m_n_touch, sum(n_media) AS m_n_media,
                sum(n_visibility) AS m_n_visibility, sum(n_resize) AS m_n_resize,
                sum(n_engagement) AS m_n_engagement, sum(n_custom) AS m_n_custom,
-               sum(n_commerce) AS m_n_commerce, sum(n_identify) AS m_n_identify
+               sum(n_commerce) AS m_n_commerce, sum(n_identify) AS m_n_identify,
+               sum(n_error) AS m_n_error
         FROM session_parts
         WHERE {cond}
         GROUP BY site, session_id

@@ -127,6 +127,12 @@ struct EventRow<'a> {
     currency: Option<&'a str>,
     transaction_id: Option<&'a str>,
     duration_ms: Option<i64>,
+    vw: Option<i32>,
+    vh: Option<i32>,
+    ex: Option<i16>,
+    ey: Option<i16>,
+    fixed: Option<u8>,
+    dead: Option<u8>,
     chunk: u64,
 }
 
@@ -283,6 +289,12 @@ pub(super) fn rows(batches: &[Batch], chunk: u64) -> Result<ChunkRows, serde_jso
                     currency: d.currency,
                     transaction_id: d.transaction_id,
                     duration_ms: d.duration_ms,
+                    vw: d.vw,
+                    vh: d.vh,
+                    ex: d.ex,
+                    ey: d.ey,
+                    fixed: d.fixed.map(u8::from),
+                    dead: d.dead.map(u8::from),
                     chunk,
                 },
             )?;
@@ -560,7 +572,8 @@ mod tests {
              \"user_id\":{user},\"bot\":0,\"kind\":\"pageview\",\"name\":null,\"path\":{path},\
              \"url\":{url},\"title\":{title},\"referrer\":null,\"x\":null,\"y\":null,\"page_y\":null,\
              \"depth\":null,\"target\":null,\"label\":null,\"props\":null,\"value_minor\":null,\
-             \"currency\":null,\"transaction_id\":null,\"duration_ms\":null,\"chunk\":42}}",
+             \"currency\":null,\"transaction_id\":null,\"duration_ms\":null,\"vw\":null,\"vh\":null,\
+             \"ex\":null,\"ey\":null,\"fixed\":null,\"dead\":null,\"chunk\":42}}",
             eid = e.eid as i64,
             v = b.visitor.0 as i64,
             s = b.session.0 as i64,

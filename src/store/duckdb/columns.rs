@@ -121,6 +121,12 @@ table_columns! {
         currency: StringBuilder,
         transaction_id: StringBuilder,
         duration_ms: Int64Builder,
+        vw: Int32Builder,
+        vh: Int32Builder,
+        ex: Int16Builder,
+        ey: Int16Builder,
+        fixed: BooleanBuilder,
+        dead: BooleanBuilder,
     }
 }
 
@@ -152,6 +158,12 @@ impl EventColumns {
         self.currency.append_option(d.currency);
         self.transaction_id.append_option(d.transaction_id);
         self.duration_ms.append_option(d.duration_ms);
+        self.vw.append_option(d.vw);
+        self.vh.append_option(d.vh);
+        self.ex.append_option(d.ex);
+        self.ey.append_option(d.ey);
+        self.fixed.append_option(d.fixed);
+        self.dead.append_option(d.dead);
     }
 
     pub(super) fn finish(mut self) -> Result<RecordBatch, StoreError> {

@@ -8,6 +8,8 @@
 mod columns;
 mod ecommerce;
 mod engagement;
+mod frustration;
+mod heatmap;
 mod live;
 mod meta;
 mod overview;
@@ -15,6 +17,7 @@ mod pages;
 mod read;
 mod retention;
 mod schema;
+mod signals;
 mod sql;
 mod write;
 
@@ -325,6 +328,20 @@ impl Reports for DuckDbStore {
         plan: &crate::query::pages::PagesPlan,
     ) -> StoreResult<crate::query::pages::Pages> {
         self.read(|c| pages::pages(c, plan))
+    }
+
+    fn heatmap(
+        &self,
+        plan: &crate::query::heatmap::HeatmapPlan,
+    ) -> StoreResult<crate::query::heatmap::Heatmap> {
+        self.read(|c| heatmap::heatmap(c, plan))
+    }
+
+    fn frustration(
+        &self,
+        plan: &crate::query::frustration::FrustrationPlan,
+    ) -> StoreResult<crate::query::frustration::Frustration> {
+        self.read(|c| frustration::frustration(c, plan))
     }
 
     fn live(&self, plan: &crate::query::live::LivePlan) -> StoreResult<crate::query::live::Live> {

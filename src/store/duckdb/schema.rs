@@ -361,4 +361,25 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE batches DROP COLUMN entry_page;
     ALTER TABLE batches DROP COLUMN exit_page;
     "#,
+    // 7: what heatmaps and frustration signals need. Clicks keep the viewport's size, their
+    // position inside the element (thousandths of its box), whether the element is fixed or
+    // sticky, and whether the tracker saw no answer (dead); moves keep the viewport width,
+    // scrolls its height. `error` events (JavaScript errors) get their count per session.
+    // `commerce` has the columns of `events` (4), so it gets them too.
+    r#"
+    ALTER TABLE events ADD COLUMN vw INTEGER;
+    ALTER TABLE events ADD COLUMN vh INTEGER;
+    ALTER TABLE events ADD COLUMN ex SMALLINT;
+    ALTER TABLE events ADD COLUMN ey SMALLINT;
+    ALTER TABLE events ADD COLUMN fixed BOOLEAN;
+    ALTER TABLE events ADD COLUMN dead BOOLEAN;
+    ALTER TABLE commerce ADD COLUMN vw INTEGER;
+    ALTER TABLE commerce ADD COLUMN vh INTEGER;
+    ALTER TABLE commerce ADD COLUMN ex SMALLINT;
+    ALTER TABLE commerce ADD COLUMN ey SMALLINT;
+    ALTER TABLE commerce ADD COLUMN fixed BOOLEAN;
+    ALTER TABLE commerce ADD COLUMN dead BOOLEAN;
+    ALTER TABLE sessions ADD COLUMN n_error BIGINT DEFAULT 0;
+    ALTER TABLE sessions_staging ADD COLUMN n_error BIGINT DEFAULT 0;
+    "#,
 ];

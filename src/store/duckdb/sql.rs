@@ -5,10 +5,15 @@
 //! request with the same shape of filters (and is snapshot-tested).
 
 use duckdb::types::Value;
+use duckdb::{Connection, params_from_iter};
 
+use super::map_err;
+use super::signals::{marked_clicks, quick_backs};
 use crate::model::SiteId;
+use crate::query::frustration::{Signal, Thresholds};
 use crate::query::zone::Zone;
 use crate::query::{Filter, Filters, TimeRange};
+use crate::store::StoreResult;
 
 /// Positional parameters of one statement.
 #[derive(Debug, Default)]
@@ -48,6 +53,25 @@ pub(super) fn events_where(
         sql.push_str(&filter_sql(f, p));
     }
     sql
+}
+
+/// A statement on one line, so snapshot tests can pin it exactly.
+pub(super) fn one_line(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs `sql` with `params` and maps every row.
+pub(super) fn query<T>(
+    conn: &Connection,
+    sql: &str,
+    params: &[Value],
+    row: impl FnMut(&duckdb::Row<'_>) -> duckdb::Result<T>,
+) -> StoreResult<Vec<T>> {
+    let mut stmt = conn.prepare(sql).map_err(map_err)?;
+    let rows = stmt
+        .query_map(params_from_iter(params), row)
+        .map_err(map_err)?;
+    rows.map(|r| r.map_err(map_err)).collect()
 }
 
 /// SQL that shifts the column `ts` to wall-clock time in `zone` over `range`: one bound
@@ -97,6 +121,27 @@ fn user_sessions(user_cond: &str, link_cond: &str) -> String {
     )
 }
 
+/// Sessions that show `signal` in the range, derived as the frustration report derives it.
+fn frustrated_sessions(signal: Signal, thresholds: &Thresholds, p: &mut Params) -> String {
+    const IN_RANGE: &str = "site = $1 AND ts >= epoch_ms($2) AND ts < epoch_ms($3)";
+    match signal {
+        Signal::Dead => sessions_with("kind = 'click' AND dead"),
+        Signal::Rage | Signal::Error => format!(
+            "session_id IN (WITH {} SELECT session_id FROM marked WHERE {})",
+            marked_clicks(IN_RANGE, "true", thresholds, p),
+            if signal == Signal::Rage {
+                "rage"
+            } else {
+                "error"
+            }
+        ),
+        Signal::QuickBack => format!(
+            "session_id IN (WITH {} SELECT session_id FROM backs)",
+            quick_backs(IN_RANGE, thresholds, p)
+        ),
+    }
+}
+
 fn filter_sql(f: &Filter, p: &mut Params) -> String {
     let text = |p: &mut Params, s: &str| p.bind(Value::Text(s.to_owned()));
     match f {
@@ -132,6 +177,10 @@ fn filter_sql(f: &Filter, p: &mut Params) -> String {
             let v = text(p, name);
             sessions_with(&format!("(kind = {v} OR name = {v})"))
         }
+        Filter::ErrorMessage(message) => {
+            sessions_with(&format!("kind = 'error' AND label = {}", text(p, message)))
+        }
+        Filter::Frustration(signal, thresholds) => frustrated_sessions(*signal, thresholds, p),
     }
 }
 

@@ -155,7 +155,7 @@ fn recent_ids_remember_ingested_events_within_the_window() {
     };
     let store = DuckDbStore::open(dir.path(), &options).unwrap();
     let moves = |first: u64, n: u64| {
-        let mut b = batch("demo", vec![EventData::Move { x: 1, y: 2 }; n as usize]);
+        let mut b = batch("demo", vec![pointer(1, 2); n as usize]);
         for (k, e) in b.events.iter_mut().enumerate() {
             e.eid = first + k as u64;
         }
@@ -196,10 +196,10 @@ fn events_of_one_millisecond_keep_their_batch_order() {
             class: KeyClass::Letter,
             raw: None,
         },
-        EventData::Move { x: 1, y: 2 },
+        pointer(1, 2),
     ];
     let mut b = batch("demo", kinds.to_vec());
-    let mut other = batch("demo", vec![EventData::Move { x: 3, y: 4 }]);
+    let mut other = batch("demo", vec![pointer(3, 4)]);
     other.session = SessionId(1);
     for e in b.events.iter_mut().chain(other.events.iter_mut()) {
         e.ts_ms = 1_700_000_000_000;
@@ -250,10 +250,7 @@ fn a_failed_append_stores_nothing_and_keeps_the_spool_position() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     store
-        .append(
-            &[batch("demo", vec![EventData::Move { x: 1, y: 2 }])],
-            Some(3),
-        )
+        .append(&[batch("demo", vec![pointer(1, 2)])], Some(3))
         .unwrap();
     // Sabotage the items table so the second half of the transaction fails.
     store
@@ -349,11 +346,16 @@ fn session_rows_merge_batches_from_separate_appends() {
         page_y: None,
         selector: "#a".into(),
         text: None,
+        offset: None,
+        viewport: None,
+        fixed: false,
+        dead: false,
     };
     let scroll = |d: u8| EventData::Scroll {
         x: 0,
         y: 0,
         depth_pct: Some(d),
+        viewport_height: None,
     };
     let later = at(
         1_000,
@@ -382,7 +384,7 @@ fn session_rows_merge_batches_from_separate_appends() {
             (2, "/c", scroll(80)),
         ],
     );
-    let move_ = at(6_000, "US", vec![(0, "/c", EventData::Move { x: 1, y: 1 })]);
+    let move_ = at(6_000, "US", vec![(0, "/c", pointer(1, 1))]);
     store.append(&[later], None).unwrap();
     store.append(&[earlier], None).unwrap();
     store.append(&[last, move_], None).unwrap();
@@ -520,5 +522,83 @@ fn migrations_fold_version_1_batch_rows_into_session_rows() {
             "DE".into(),
             "u9".into()
         )
+    );
+}
+
+/// A pointer sample with only its viewport position.
+fn pointer(x: i32, y: i32) -> EventData {
+    EventData::Move {
+        x,
+        y,
+        page_y: None,
+        viewport_width: None,
+    }
+}
+
+#[test]
+fn a_rage_burst_and_an_error_click_are_derived_from_stored_clicks() {
+    use crate::query::frustration::{FrustrationPlan, Thresholds};
+    use crate::query::heatmap::{HeatmapKind, HeatmapPlan, WidthRange};
+    use crate::query::{Filters, TimeRange};
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let click = |x| EventData::Click {
+        x,
+        y: 10,
+        page_y: Some(10),
+        selector: "#pay".into(),
+        text: None,
+        offset: None,
+        viewport: None,
+        fixed: false,
+        dead: false,
+    };
+    let error = EventData::Error {
+        message: "boom".into(),
+        source: None,
+        line: None,
+        column: None,
+    };
+    // Four events 1 ms apart: three clicks close together, then an error.
+    store
+        .append(
+            &[batch("demo", vec![click(1), click(2), click(3), error])],
+            None,
+        )
+        .unwrap();
+    let range = TimeRange::new(1_699_999_000_000, 1_700_000_100_000).unwrap();
+    let f = store
+        .frustration(&FrustrationPlan {
+            site: SiteId::parse("demo").unwrap(),
+            range,
+            filters: Filters::default(),
+            thresholds: Thresholds::default(),
+            limit: 10,
+        })
+        .unwrap();
+    let e = &f.elements[0];
+    assert_eq!(
+        (
+            e.current.clicks,
+            e.current.rage_clicks,
+            e.current.error_clicks
+        ),
+        (3, 1, 1)
+    );
+    let h = store
+        .heatmap(&HeatmapPlan {
+            site: SiteId::parse("demo").unwrap(),
+            range,
+            filters: Filters::default(),
+            path: "/cart".into(),
+            kind: HeatmapKind::Click,
+            device: None,
+            widths: WidthRange::default(),
+            thresholds: Thresholds::default(),
+        })
+        .unwrap();
+    assert_eq!(
+        (h.elements[0].clicks, h.elements[0].rage, h.total),
+        (3, 1, 0)
     );
 }

@@ -265,7 +265,7 @@ const MERGED_SESSIONS: &str = "
                arg_min(referrer_host, ts), arg_min(source, ts), arg_min(medium, ts),
                arg_min(utm_source, ts), arg_min(utm_medium, ts), arg_min(utm_campaign, ts),
                arg_min(utm_term, ts), arg_min(utm_content, ts),
-               sum(n_move)::BIGINT, sum(n_scroll)::BIGINT, sum(n_key)::BIGINT, sum(n_form)::BIGINT, sum(n_touch)::BIGINT, sum(n_media)::BIGINT, sum(n_visibility)::BIGINT, sum(n_resize)::BIGINT, sum(n_engagement)::BIGINT, sum(n_custom)::BIGINT, sum(n_commerce)::BIGINT, sum(n_identify)::BIGINT
+               sum(n_move)::BIGINT, sum(n_scroll)::BIGINT, sum(n_key)::BIGINT, sum(n_form)::BIGINT, sum(n_touch)::BIGINT, sum(n_media)::BIGINT, sum(n_visibility)::BIGINT, sum(n_resize)::BIGINT, sum(n_engagement)::BIGINT, sum(n_custom)::BIGINT, sum(n_commerce)::BIGINT, sum(n_identify)::BIGINT, sum(n_error)::BIGINT
         FROM sessions_staging
         GROUP BY site, session_id
         ORDER BY min(ts);

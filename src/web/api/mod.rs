@@ -8,6 +8,8 @@
 
 mod ecommerce;
 mod engagement;
+mod frustration;
+mod heatmap;
 mod live;
 mod overview;
 mod pages;
@@ -58,5 +60,8 @@ pub(crate) fn plan<P: ReportParams>(
     let parsed = params::parse::<P>(site, params)?;
     principal.require(parsed.site())?;
     let exists = state.sites.get(parsed.site()).is_some();
-    Ok(parsed.plan(exists, crate::clock::now_ms())?)
+    let thresholds = state.sites.thresholds(parsed.site());
+    Ok(parsed
+        .thresholds(thresholds)
+        .plan(exists, crate::clock::now_ms())?)
 }

@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tracking/ecommerce/", get(reports::ecommerce))
         .route("/tracking/engagement/", get(reports::engagement))
         .route("/tracking/engagement/users/{user}", get(reports::user))
+        .route("/tracking/frustration/", get(reports::frustration))
         .route("/tracking/live/", get(live::page))
         .route("/tracking/live/stream", get(live::stream))
         .route("/tracking/admin/", get(admin::page))
@@ -261,6 +262,7 @@ impl PageContext {
             ("sessions", "/tracking/sessions/", "Sessions"),
             ("ecommerce", "/tracking/ecommerce/", "E-commerce"),
             ("engagement", "/tracking/engagement/", "Engagement"),
+            ("frustration", "/tracking/frustration/", "Frustration"),
             ("live", "/tracking/live/", "Live"),
         ]
         .into_iter()

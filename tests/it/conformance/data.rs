@@ -2,6 +2,7 @@
 //! and the filters that select something in it.
 
 use footfall::model::*;
+use footfall::query::frustration::{Signal, Thresholds};
 use footfall::query::zone::Zone;
 use footfall::query::*;
 use footfall::seed::{SeedOptions, generate};
@@ -52,6 +53,10 @@ pub fn small_batch(session: &str, first_eid: u64, ts: i64, n: usize) -> Batch {
                         page_y: None,
                         selector: "#buy".into(),
                         text: Some("Buy\0now".into()),
+                        offset: None,
+                        viewport: None,
+                        fixed: false,
+                        dead: false,
                     }
                 },
             })
@@ -175,6 +180,13 @@ pub fn filter_sets(reference: &dyn Store, range: TimeRange) -> Vec<Filters> {
             key: "network".into(),
             value: "it's \\ not there".into(),
         }),
+        one(Filter::Frustration(Signal::Rage, Thresholds::default())),
+        one(Filter::Frustration(Signal::Error, Thresholds::default())),
+        one(Filter::Frustration(
+            Signal::QuickBack,
+            Thresholds::default(),
+        )),
+        one(Filter::ErrorMessage("TypeError: cart.items is null".into())),
         // Hostile values select nothing in either store (and break no SQL).
         one(Filter::Page("/' OR '1'='1".into())),
         one(Filter::User("x\\' OR 1=1 --\0".into())),

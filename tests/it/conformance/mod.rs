@@ -86,7 +86,9 @@ macro_rules! conformance_suite {
             live_views_are_the_same_in_both_stores => reports::live,
             engagement_reports_are_the_same_in_both_stores => reports::engagement,
             pages_reports_are_the_same_in_both_stores => reports::pages,
-            ecommerce_figures_are_the_same_in_both_stores => reports::ecommerce
+            ecommerce_figures_are_the_same_in_both_stores => reports::ecommerce,
+            heatmaps_are_the_same_in_both_stores => reports::heatmaps,
+            frustration_reports_are_the_same_in_both_stores => reports::frustration
         );
     };
 }

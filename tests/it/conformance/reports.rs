@@ -4,6 +4,8 @@
 
 use footfall::model::SessionId;
 use footfall::query::engagement::{EngagementBy, EngagementPlan, EngagementSort};
+use footfall::query::frustration::{FrustrationPlan, Thresholds};
+use footfall::query::heatmap::{HeatmapKind, HeatmapPlan, ViewportClass};
 use footfall::query::live::LivePlan;
 use footfall::query::pages::{PageSort, PagesPlan};
 use footfall::query::zone::Zone;
@@ -248,6 +250,91 @@ pub fn ecommerce<S: StoreUnderTest>() {
             });
             if filters.conditions.is_empty() {
                 assert!(d.orders > 0 && !d.top_products.is_empty(), "{d:?}");
+            }
+        }
+    }
+}
+
+/// The click, move and scroll maps of the busiest pages, for every device, under every filter.
+pub fn heatmaps<S: StoreUnderTest>() {
+    let p = Seeded::<S>::new(6_000, 3);
+    let range = last_days(2);
+    let busiest = p
+        .reference
+        .pages(&PagesPlan {
+            site: site("demo"),
+            range,
+            filters: Filters::default(),
+            sort: PageSort::Views,
+            limit: 2,
+            offset: 0,
+        })
+        .unwrap();
+    for filters in p.filter_sets(range) {
+        for page in &busiest.pages {
+            for kind in [HeatmapKind::Click, HeatmapKind::Move, HeatmapKind::Scroll] {
+                for device in [
+                    None,
+                    Some(ViewportClass::Mobile),
+                    Some(ViewportClass::Desktop),
+                ] {
+                    let plan = HeatmapPlan {
+                        site: site("demo"),
+                        range,
+                        filters: filters.clone(),
+                        path: page.path.clone(),
+                        kind,
+                        device,
+                        widths: device.map(ViewportClass::widths).unwrap_or_default(),
+                        thresholds: Thresholds::default(),
+                    };
+                    let what = format!("heatmap {} {kind:?} {device:?} {filters:?}", page.path);
+                    let h = p.compare(&what, |s| s.heatmap(&plan));
+                    if filters.conditions.is_empty() && device.is_none() {
+                        match kind {
+                            HeatmapKind::Scroll => {
+                                assert!(h.scroll.is_some_and(|m| m.views > 0), "{what}")
+                            }
+                            _ => assert!(h.total > 0, "{what}"),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The frustration report under every filter, with the default thresholds and looser ones.
+pub fn frustration<S: StoreUnderTest>() {
+    let p = Seeded::<S>::new(8_000, 4);
+    let range = last_days(2);
+    let loose = Thresholds {
+        rage_clicks: 2,
+        rage_window_ms: 2_000,
+        rage_radius_px: 300,
+        error_window_ms: 3_000,
+        quick_back_ms: 10_000,
+    };
+    for filters in p.filter_sets(range) {
+        for thresholds in [Thresholds::default(), loose] {
+            let plan = FrustrationPlan {
+                site: site("demo"),
+                range,
+                filters: filters.clone().with_thresholds(thresholds),
+                thresholds,
+                limit: 500,
+            };
+            let f = p.compare(&format!("frustration {thresholds:?} {filters:?}"), |s| {
+                s.frustration(&plan)
+            });
+            if filters.conditions.is_empty() {
+                let sum = |k: fn(&footfall::query::frustration::FrustratedElement) -> u64| {
+                    f.elements.iter().map(k).sum::<u64>()
+                };
+                assert!(sum(|e| e.current.rage_clicks) > 0, "{f:?}");
+                assert!(sum(|e| e.current.dead_clicks) > 0, "{f:?}");
+                assert!(sum(|e| e.current.error_clicks) > 0, "{f:?}");
+                assert!(!f.quick_backs.is_empty() && !f.errors.is_empty(), "{f:?}");
             }
         }
     }

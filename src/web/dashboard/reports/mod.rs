@@ -9,6 +9,7 @@
 
 mod ecommerce;
 mod engagement;
+mod frustration;
 mod overview;
 mod session;
 mod sessions;
@@ -22,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 
 pub use self::ecommerce::ecommerce;
 pub use self::engagement::engagement;
+pub use self::frustration::frustration;
 pub use self::overview::overview;
 pub use self::session::session;
 pub use self::sessions::sessions;
