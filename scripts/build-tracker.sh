@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the browser tracker: tracker/src/ (readable ES modules) -> assets/footfall.js (one
-# minified script, committed, so running footfall needs no Node). Installs the pinned build
-# tools from tracker/package-lock.json first when they are missing or stale.
-#   scripts/build-tracker.sh          rebuild assets/footfall.js
-#   scripts/build-tracker.sh --check  fail if assets/footfall.js is not what the source builds to
+# Builds the browser tracker: tracker/src/ (readable ES modules) -> assets/footfall.js, and its
+# heatmap overlay: tracker/src/overlay/ -> assets/footfall-heatmap.js (each one minified
+# script, committed, so running footfall needs no Node). Installs the pinned build tools from
+# tracker/package-lock.json first when they are missing or stale.
+#   scripts/build-tracker.sh          rebuild both files
+#   scripts/build-tracker.sh --check  fail if either file is not what the source builds to
 set -euo pipefail
 cd "$(dirname "$0")/../tracker"
 if ! command -v node >/dev/null 2>&1; then

@@ -1,12 +1,11 @@
 // window.footfall: what a site calls (docs/tracker.md, "JavaScript API"). Every method is
 // guarded: none of them throws into the page.
 import { config, enabled } from './config.js';
-import { guard, listen } from './guard.js';
+import { guard } from './guard.js';
 import { clean, plainProps } from './describe.js';
 import { forgetIds, recheckSession, session, setUser, visitorId } from './identity.js';
 import { flush, pageview } from './page.js';
-import { closeBatch, emit, optIn, optOut, stampPending } from './queue.js';
-import { save } from './storage.js';
+import { closeAll, emit, optIn, optOut } from './queue.js';
 
 const track = (name, props) =>
   (name = clean(name)) && emit('custom', { name, props: plainProps(props) });
@@ -15,15 +14,16 @@ const track = (name, props) =>
 const ECOMMERCE_EVENTS = 'view_item add_to_cart remove_from_cart begin_checkout purchase refund';
 
 const ecommerceEvent = (type) => (input) => {
-  input = input || {};
-  const event = input.items ? { ...input } : { currency: input.currency, items: [input] };
-  event.items = event.items.map((item) => ({
-    ...item,
-    item_id: clean(item.item_id ?? item.item_name, 256),
-    quantity: +item.quantity || 1,
-  }));
-  event.transaction_id = clean(event.transaction_id);
-  emit(type, event);
+  const event = input?.items ? input : { currency: input?.currency, items: [input || {}] };
+  emit(type, {
+    ...event,
+    items: event.items.map((item) => ({
+      ...item,
+      item_id: clean(item.item_id ?? item.item_name, 256),
+      quantity: +item.quantity || 1,
+    })),
+    transaction_id: clean(event.transaction_id),
+  });
 };
 
 export const installApi = () => {
@@ -43,23 +43,22 @@ export const installApi = () => {
     },
     // Sign-out: what was queued leaves under the old ids.
     reset: () => {
-      stampPending();
-      closeBatch();
+      closeAll();
       forgetIds();
-      for (const key of 'uvs') save(key);
     },
     optOut,
     optIn,
     ids: () => ({ visitor_id: visitorId || null, session_id: session[0] || null }),
+    // Capturing on window: events dispatched on any element, bubbling or not, and on window.
+    // Not listen(): it would split a name with spaces.
     registerCustomEvent: (name, callback) =>
-      listen(
-        window,
+      addEventListener(
         name,
-        (event) => {
+        guard((event) => {
           enabled('customEventRegistration') && track(name, event.detail);
           callback?.(event);
-        },
-        true,
+        }),
+        { passive: true, capture: true },
       ),
     ecommerce: {},
   });

@@ -3,9 +3,13 @@
 // onEvent before the first pageview). The keys are userBehaviour.js's, so a site switching
 // over keeps its configuration (docs/tracker.md, "Options").
 
+// Short local names for globals the tracker reads all over (a minifier shortens local names,
+// never global ones). Date.now needs no `this`.
+export const doc = document;
+export const clock = Date.now;
+
 // The tag that loaded the tracker; `{}` when it cannot be found, so every lookup is safe.
-export const script =
-  document.currentScript || document.querySelector('script[data-site]') || {};
+export const script = doc.currentScript || doc.querySelector('script[data-site]') || {};
 
 export const config = { processTime: 15, mouseMovementInterval: 1 };
 

@@ -1,14 +1,18 @@
-// The page's life: pageviews (single-page-app navigations included), visibility, leaving, and
-// the send every processTime seconds.
-import { config, enabled } from './config.js';
+// The page's life: pageviews (single-page-app navigations included), its JavaScript errors,
+// visibility, leaving, and the send every processTime seconds.
+import { config, doc, enabled } from './config.js';
 import { guard, listen } from './guard.js';
-import { countEngaged, isVisible, setVisible, reportEngagement } from './engagement.js';
+import { noteVisibility, reportEngagement } from './engagement.js';
 import { abandonForms } from './forms.js';
-import { emit, retryNow, sendBeforeLeaving, sendNow } from './queue.js';
+import { answerClicks } from './clickwatch.js';
+import { errorFields, underErrorLimit } from './errors.js';
+import { emit, referrer, retryNow, sendBeforeLeaving, sendNow } from './queue.js';
 
 // The URL of the last pageview (0 after a back-forward cache restore: the page is new again).
 let pageviewUrl;
 let scrollDepth = 0;
+// How often each error was seen on this page view.
+let errorCounts = {};
 
 // The deepest scroll on this page, in percent.
 export const deepestScroll = (depth) => (scrollDepth = Math.max(scrollDepth, depth));
@@ -20,62 +24,81 @@ export const flush = () => {
 
 // A pageview when the URL changed; the previous page's engaged time and abandoned forms first.
 export const pageview = () => {
-  if (location.href != pageviewUrl) {
+  if (doc.URL != pageviewUrl) {
     if (pageviewUrl) {
       reportEngagement();
       abandonForms();
     }
     emit('pageview', {
-      title: document.title,
-      referrer: pageviewUrl ? '' : document.referrer.slice(0, 2048),
+      title: doc.title,
+      referrer: pageviewUrl ? '' : referrer(),
     });
-    pageviewUrl = location.href;
+    pageviewUrl = doc.URL;
     scrollDepth = 0;
+    errorCounts = {};
   }
 };
 
 // Hidden is the last moment a page is sure to run: mobile browsers kill hidden tabs without
 // unload events, so everything queued leaves then.
 const visibilityChanged = (leaving) => {
-  countEngaged();
-  const visible = !leaving && !document.hidden;
-  if (visible != isVisible()) {
-    setVisible(visible);
-    enabled('visibilitychange') && emit('visibility', { state: visible ? 'visible' : 'hidden' });
-  }
-  if (!visible) {
+  if (!noteVisibility(!leaving && !doc.hidden)) {
+    // Leaving answers the clicks still waiting: none of them is dead, and all go in this send.
+    answerClicks();
     reportEngagement();
     sendBeforeLeaving();
   }
 };
 
 export const tick = guard(() => {
-  setTimeout(tick, (+config.processTime || 15) * 1e3);
+  setTimeout(tick, config.processTime * 1e3 || 15e3);
   flush();
 });
 
 export const watchPage = () => {
-  const navigated = guard(() => enabled('pageNavigation') && pageview());
+  // A new URL answers the clicks waiting (clickwatch.js), before its pageview is queued.
+  const navigated = guard(() => {
+    doc.URL != pageviewUrl && answerClicks();
+    enabled('pageNavigation') && pageview();
+  });
   // Routers change the URL through the History API; the new URL is read once they are done.
   for (const method of ['pushState', 'replaceState']) {
     const original = history[method];
-    history[method] = function () {
+    history[method] = (...args) => {
       setTimeout(navigated);
-      return original.apply(this, arguments);
+      return original.apply(history, args);
     };
   }
-  listen(window, 'popstate', navigated);
-  listen(window, 'hashchange', navigated);
-  listen(window, 'pageshow', (event) => {
-    if (event.persisted) {
-      pageviewUrl = 0;
-      pageview();
-    }
-  });
-  listen(window, 'pagehide', () => {
-    abandonForms();
-    visibilityChanged(true);
-  });
-  listen(document, 'visibilitychange', () => visibilityChanged());
-  listen(window, 'online', retryNow);
+  listen('popstate hashchange', navigated, window);
+  listen(
+    'pageshow',
+    (event) => {
+      if (event.persisted) {
+        pageviewUrl = 0;
+        pageview();
+      }
+    },
+    window,
+  );
+  listen(
+    'pagehide',
+    () => {
+      abandonForms();
+      visibilityChanged(true);
+    },
+    window,
+  );
+  listen('visibilitychange', () => visibilityChanged());
+  listen('online', retryNow, window);
+  // Errors the page did not catch. Load errors of images and scripts do not bubble to window,
+  // and the tracker's own errors never get here: guard.js catches them all. (`error` is a
+  // local: listeners are called with the event alone.)
+  listen(
+    'error unhandledrejection',
+    (event, error) =>
+      enabled('errors') &&
+      underErrorLimit(errorCounts, (error = errorFields(event))) &&
+      emit('error', error),
+    window,
+  );
 };

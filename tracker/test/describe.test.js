@@ -93,3 +93,44 @@ test('clean drops control characters and cuts to length; plainProps keeps only s
   cyclic.self = cyclic;
   assert.equal(plainProps(cyclic), undefined);
 });
+
+test('a click inside an element box is in thousandths of it, clamped; nothing for a flat box', async () => {
+  const { boxPosition } = await import('../src/describe.js');
+  const box = { x: 100, y: 50, width: 200, height: 40 };
+  assert.deepEqual(boxPosition({ clientX: 150, clientY: 60 }, box), { ex: 250, ey: 250 });
+  assert.deepEqual(boxPosition({ clientX: 100, clientY: 50 }, box), { ex: 0, ey: 0 });
+  assert.deepEqual(boxPosition({ clientX: 300, clientY: 90 }, box), { ex: 1000, ey: 1000 });
+  assert.deepEqual(boxPosition({ clientX: 90, clientY: 100 }, box), { ex: 0, ey: 1000 }, 'outside the box: clamped');
+  assert.deepEqual(boxPosition({ clientX: 100.3, clientY: 50 }, { ...box, width: 3 }), { ex: 100, ey: 0 }, 'rounded');
+  assert.deepEqual(boxPosition({ clientX: 100, clientY: 50 }, { ...box, height: 0 }), {});
+  assert.deepEqual(boxPosition({ clientX: 100, clientY: 50 }, { ...box, width: 0 }), {});
+});
+
+test('an element is in the fixed layer when it or a positioned ancestor is fixed or sticky', async () => {
+  const { inFixedLayer } = await import('../src/describe.js');
+  const positions = new Map();
+  globalThis.getComputedStyle = (node) => ({ position: positions.get(node) || 'static' });
+  const html = { offsetParent: null, parentElement: null };
+  const body = { offsetParent: null, parentElement: html };
+  const header = { offsetParent: null, parentElement: body };
+  const link = { offsetParent: header, parentElement: header };
+  const icon = { parentElement: link }; // an SVG element: no offsetParent at all
+  const main = { offsetParent: body, parentElement: body };
+  const button = { offsetParent: body, parentElement: main };
+  globalThis.document = { body };
+  positions.set(header, 'fixed');
+  assert.equal(inFixedLayer(link), 1);
+  assert.equal(inFixedLayer(icon), 1);
+  assert.equal(inFixedLayer(button), undefined);
+  positions.set(main, 'sticky');
+  main.offsetParent = body;
+  button.offsetParent = main; // a sticky element is positioned: an offsetParent
+  assert.equal(inFixedLayer(button), 1);
+  positions.set(main, '-webkit-sticky');
+  assert.equal(inFixedLayer(button), 1);
+  positions.set(main, 'static');
+  positions.set(body, 'fixed');
+  assert.equal(inFixedLayer(button), undefined, 'a body fixed to lock scrolling is not looked at');
+  delete globalThis.getComputedStyle;
+  delete globalThis.document;
+});

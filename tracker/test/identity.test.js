@@ -10,7 +10,9 @@ Object.defineProperty(localStorage, 'removeItem', { value: (key) => delete local
 
 const { config } = await import('../src/config.js');
 const identity = await import('../src/identity.js');
-const { sessionAt, touchSession, forgetIds, SESSION_TIMEOUT_MS, ID_PATTERN } = identity;
+const { sessionAt, touchSession, forgetIds, SESSION_TIMEOUT_MS } = identity;
+// The shape of id the server accepts.
+const ID_PATTERN = /^[\d-]{20,64}$/;
 
 const T0 = 1_700_000_000_000;
 const MINUTE = 60e3;
