@@ -24,6 +24,8 @@ use std::time::Instant;
 use footfall::model::{SessionId, SiteId};
 use footfall::query::ecommerce::EcommercePlan;
 use footfall::query::engagement::{EngagementBy, EngagementPlan, EngagementSort};
+use footfall::query::frustration::{FrustrationPlan, Thresholds};
+use footfall::query::heatmap::{HeatmapKind, HeatmapPlan, WidthRange};
 use footfall::query::live::LivePlan;
 use footfall::query::pages::{PageSort, PagesPlan};
 use footfall::query::{
@@ -249,6 +251,39 @@ fn main() -> anyhow::Result<()> {
         };
         measure("pages and interactions", || {
             store.pages(&pages).expect("pages");
+        });
+        // The heatmaps of the most viewed page, and the frustration report.
+        let top_page = store.pages(&pages)?.pages.first().map(|p| p.path.clone());
+        if let Some(path) = top_page {
+            for (name, kind) in [
+                ("heatmap, clicks (top page)", HeatmapKind::Click),
+                ("heatmap, moves (top page)", HeatmapKind::Move),
+                ("scroll map (top page)", HeatmapKind::Scroll),
+            ] {
+                let heatmap = HeatmapPlan {
+                    site: site.clone(),
+                    range,
+                    filters: all.clone(),
+                    path: path.clone(),
+                    kind,
+                    device: None,
+                    widths: WidthRange::default(),
+                    thresholds: Thresholds::default(),
+                };
+                measure(name, || {
+                    store.heatmap(&heatmap).expect("heatmap");
+                });
+            }
+        }
+        let frustration = FrustrationPlan {
+            site: site.clone(),
+            range,
+            filters: all.clone(),
+            thresholds: Thresholds::default(),
+            limit: FrustrationPlan::DEFAULT_LIMIT,
+        };
+        measure("frustration", || {
+            store.frustration(&frustration).expect("frustration");
         });
         for by in [EngagementBy::User, EngagementBy::Visitor] {
             let engagement = EngagementPlan {

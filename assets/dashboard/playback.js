@@ -11,6 +11,7 @@
   const GAP_LIMIT_MS = 3000; // session gaps longer than this...
   const GAP_PLAYED_MS = 1000; // ...play as if they lasted this long
   const POINTER_TYPES = new Set(['move', 'click', 'touch']);
+  const MOMENT_LABELS = { rage: 'Rage click', dead: 'Dead click', error: 'Error click', quick_back: 'Quick back' };
 
   const site = root.getAttribute('data-site') || '';
   const session = root.getAttribute('data-session') || '';
@@ -101,7 +102,7 @@
       if (POINTER_TYPES.has(e.type) && x !== null && y !== null) {
         const p = { t, x: clampX(x), y: clampY(y) };
         pointer.push(p);
-        if (e.type === 'click') clicks.push({ t, x: p.x, y: p.y, text: clickText(e) });
+        if (e.type === 'click') clicks.push({ t, x: p.x, y: p.y, text: clickText(e), dead: e.dead === true });
       }
       if (num(e.depth_pct) !== null) scrolls.push({ t, pct: Math.min(Math.max(e.depth_pct, 0), 100) });
     }
@@ -154,6 +155,26 @@
     });
     const timeOut = el('output', { id: 'pb-time', for: 'pb-scrub' });
     controls.append(playBtn, speedLabel, scrub, timeOut);
+    // Frustration moments (rage, dead and error clicks, quick backs) as buttons that seek there.
+    const moments = (data && Array.isArray(data.moments) ? data.moments : [])
+      .filter((m) => m && num(m.ts_ms) !== null && typeof m.signal === 'string');
+    const momentList = el('ol', { class: 'pb-moments', id: 'pb-moments', 'aria-label': 'Frustration moments' });
+    for (const m of moments) {
+      const t = Math.min(Math.max(m.ts_ms - t0, 0), duration);
+      const label = MOMENT_LABELS[m.signal] || m.signal;
+      const seek = el('button', { type: 'button', class: 'pb-moment pb-' + m.signal.replace('_', '-'), 'data-signal': m.signal },
+        label + ' ' + fmt(t) + (m.what ? ' ' + m.what : ''));
+      seek.addEventListener('click', () => {
+        if (frame) stop('paused');
+        pos = toPlayed(t);
+        render(t);
+        setState('paused');
+      });
+      const item = el('li');
+      item.appendChild(seek);
+      momentList.appendChild(item);
+    }
+    root.setAttribute('data-moments', String(moments.length));
 
     const view = svg('svg', {
       id: 'pb-view', viewBox: '0 0 ' + W + ' ' + H, role: 'img',
@@ -170,6 +191,7 @@
     const cursor = svg('circle', { class: 'pb-cursor', cx: 0, cy: 0, r: Math.max(5, W / 150), visibility: 'hidden' });
     view.append(screen, page, trail, clickLayer, track, bar, cursor);
     root.append(controls, view);
+    if (moments.length) root.append(momentList);
 
     if (events.length === 0) {
       playBtn.disabled = true;
@@ -211,7 +233,7 @@
       while (clickLayer.childElementCount > nc) clickLayer.lastElementChild.remove();
       for (let i = clickLayer.childElementCount; i < nc; i++) {
         const c = clicks[i];
-        const dot = svg('circle', { class: 'pb-click', cx: c.x, cy: c.y, r: Math.max(8, W / 90) });
+        const dot = svg('circle', { class: c.dead ? 'pb-click pb-dead' : 'pb-click', cx: c.x, cy: c.y, r: Math.max(8, W / 90) });
         const title = svg('title');
         title.textContent = fmt(c.t) + ' ' + c.text;
         dot.appendChild(title);

@@ -101,7 +101,8 @@ impl Thresholds {
 }
 
 /// The kinds of frustration a session can show (the sessions filter `frustration=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Signal {
     Rage,
     Dead,
@@ -255,6 +256,23 @@ pub fn rank_elements(
     });
     rows.truncate(limit as usize);
     rows
+}
+
+/// The report from a store's counts: `elements` and `backs` count one range (asked for the
+/// plan's and the previous one), `errors` are the plan's range's.
+pub fn assemble<E>(
+    plan: &FrustrationPlan,
+    elements: impl Fn(TimeRange) -> Result<Vec<ElementCounts>, E>,
+    backs: impl Fn(TimeRange) -> Result<Vec<(String, u64, u64)>, E>,
+    errors: Vec<ErrorRow>,
+) -> Result<Frustration, E> {
+    let previous = plan.previous_range();
+    Ok(Frustration {
+        thresholds: plan.thresholds,
+        elements: rank_elements(elements(plan.range)?, elements(previous)?, plan.limit),
+        quick_backs: rank_quick_backs(backs(plan.range)?, backs(previous)?, plan.limit),
+        errors: rank_errors(errors, plan.limit),
+    })
 }
 
 /// Quick-back counts of both periods (page, count, sessions) into the report's table.

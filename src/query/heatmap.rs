@@ -240,6 +240,51 @@ impl Heatmap {
     }
 }
 
+impl Heatmap {
+    /// Adds a click map's page bins, as a store counts them per (selector, bin): summed into
+    /// `points` and `total`, and kept on the listed elements.
+    pub fn add_click_bins(&mut self, bins: impl IntoIterator<Item = (String, Point)>) {
+        let index = self.element_index();
+        let mut page: std::collections::HashMap<(u8, i32, bool), u64> = Default::default();
+        for (selector, point) in bins {
+            *page.entry((point.x, point.y, point.fixed)).or_default() += point.n;
+            self.total += point.n;
+            if let Some(&i) = index.get(&selector) {
+                self.elements[i].points.push(point);
+            }
+        }
+        self.points = page
+            .into_iter()
+            .map(|((x, y, fixed), n)| Point { x, y, fixed, n })
+            .collect();
+        self.points.sort();
+        for e in &mut self.elements {
+            e.points.sort();
+        }
+    }
+
+    /// Adds the cells of the listed elements' grids, as a store counts them per (selector, cell).
+    pub fn add_cells(&mut self, cells: impl IntoIterator<Item = (String, Cell)>) {
+        let index = self.element_index();
+        for (selector, cell) in cells {
+            if let Some(&i) = index.get(&selector) {
+                self.elements[i].grid.push(cell);
+            }
+        }
+        for e in &mut self.elements {
+            e.grid.sort();
+        }
+    }
+
+    fn element_index(&self) -> std::collections::HashMap<String, usize> {
+        self.elements
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.selector.clone(), i))
+            .collect()
+    }
+}
+
 /// The counts a store gathers for a scroll map: views per 100 px band of their reach
 /// (`floor((reach - 1) / 100)`, reach at least 1), per 5 % step of their depth
 /// (`floor(depth / 5)`, views without a depth in none), and per fold height.
@@ -252,6 +297,26 @@ pub struct ScrollCounts {
 }
 
 impl ScrollCounts {
+    /// The table a store's row counts for: views per reach band.
+    pub const REACH: i64 = 0;
+    /// Views per depth step.
+    pub const DEPTH: i64 = 1;
+    /// Views per fold height (their sum is `views`).
+    pub const FOLD: i64 = 2;
+
+    /// Adds one row of a store's counts: `n` views with `key` in `table`.
+    pub fn add(&mut self, table: i64, key: i64, n: u64) {
+        match table {
+            Self::REACH => self.by_reach_band.push((key, n)),
+            Self::DEPTH => self.by_depth_step.push((key, n)),
+            _ => {
+                self.views += n;
+                self.by_fold
+                    .push((key.clamp(0, i64::from(i32::MAX)) as i32, n));
+            }
+        }
+    }
+
     /// The shares: a view whose reach falls in band `b` reached bands `0..=b`.
     pub fn into_map(self) -> ScrollMap {
         let views = self.views;

@@ -14,6 +14,7 @@ pub mod filter;
 pub mod frustration;
 pub mod heatmap;
 pub mod live;
+pub mod moments;
 pub mod overview;
 pub mod pages;
 pub mod params;
@@ -161,10 +162,63 @@ pub struct EventRow {
     pub currency: Option<String>,
     pub transaction_id: Option<String>,
     pub duration_ms: Option<i64>,
+    /// Clicks only: the tracker saw nothing answer it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead: Option<bool>,
+}
+
+#[cfg(test)]
+impl EventRow {
+    /// An event of `kind` at `ts_ms` on `path` with no other field, for tests to fill in.
+    pub fn bare(kind: &str, ts_ms: i64, path: &str) -> EventRow {
+        EventRow {
+            ts_ms,
+            kind: kind.into(),
+            name: None,
+            path: path.into(),
+            url: None,
+            title: None,
+            x: None,
+            y: None,
+            page_y: None,
+            depth_pct: None,
+            target: None,
+            label: None,
+            props: None,
+            value_minor: None,
+            currency: None,
+            transaction_id: None,
+            duration_ms: None,
+            dead: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionDetail {
     pub summary: SessionSummary,
     pub events: Vec<EventRow>,
+    /// Rage, dead and error clicks and quick backs (`moments`); empty until
+    /// [`SessionDetail::mark`] derives them.
+    pub moments: Vec<moments::Moment>,
+    pub errors: Vec<moments::SessionError>,
+}
+
+impl SessionDetail {
+    /// A session as a store reads it, its moments not derived yet.
+    pub fn new(summary: SessionSummary, events: Vec<EventRow>) -> SessionDetail {
+        SessionDetail {
+            summary,
+            events,
+            moments: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Derives the frustration moments and errors from the events, under the site's thresholds.
+    pub fn mark(mut self, thresholds: &frustration::Thresholds) -> SessionDetail {
+        self.moments = moments::session_moments(&self.events, thresholds);
+        self.errors = moments::session_errors(&self.events);
+        self
+    }
 }

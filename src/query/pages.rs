@@ -20,7 +20,8 @@
 //!   (cumulative: a pageview at 80 % counts in 25, 50 and 75). Pageviews without scroll events
 //!   count in none; `views - reached_25` is the 0–25 % bucket.
 //! - **Clicks**: click events on the page grouped by (selector, text), most clicks first, then by
-//!   selector and text; at most [`MAX_PER_PAGE`] per page.
+//!   selector and text; at most [`MAX_PER_PAGE`] per page. `total_clicks` counts every click
+//!   event on the page.
 //! - **Forms**: form events on the page grouped by form name (`""`: an unnamed form), counted in
 //!   sessions: **starts** are sessions with a `focus` on the form, **submits** sessions with a
 //!   `submit`, **abandons** sessions with an explicit `abandon` or a `focus` but no `submit` on
@@ -112,6 +113,8 @@ pub struct PageRow {
     /// Average time on page of the timed pageviews, rounded down (`null` without any).
     pub avg_time_ms: Option<u64>,
     pub scroll: ScrollDepth,
+    /// Click events on the page (all elements, not only the listed ones).
+    pub total_clicks: u64,
     /// Top clicked elements, at most 10.
     pub clicks: Vec<ClickRow>,
     /// Forms, at most 10.

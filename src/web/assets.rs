@@ -1,5 +1,5 @@
-//! What footfall serves to browsers besides the API: the tracker (`/footfall.js`), the
-//! interactive test page (`/tracking/test/`) and the demo shop (`/demo/`).
+//! What footfall serves to browsers besides the API: the tracker (`/footfall.js`) and its
+//! heatmap overlay (`/footfall-heatmap.js`), the interactive test page (`/tracking/test/`) and the demo shop (`/demo/`).
 //!
 //! All of it is compiled into the binary, so `cargo run` needs no files next to it. The tracker
 //! is gzip-compressed once and served compressed to clients that accept it. The pages load only
@@ -24,16 +24,25 @@ use crate::query::{SessionDetail, SessionDetailPlan};
 /// The tracker, as written in `assets/footfall.js`.
 pub const TRACKER_JS: &str = include_str!("../../assets/footfall.js");
 
-/// The tracker gzip-compressed at the best level, made on first use.
-pub static TRACKER_GZ: LazyLock<Vec<u8>> = LazyLock::new(|| {
+/// The heatmap overlay, as built into `assets/footfall-heatmap.js`; footfall.js loads it only
+/// on a page opened with `#footfall-heatmap=TOKEN`.
+pub const HEATMAP_OVERLAY_JS: &str = include_str!("../../assets/footfall-heatmap.js");
+
+fn gzip_best(text: &str) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     // Writing into a Vec cannot fail.
-    let _ = gz.write_all(TRACKER_JS.as_bytes());
+    let _ = gz.write_all(text.as_bytes());
     gz.finish().unwrap_or_default()
-});
+}
+
+/// The tracker gzip-compressed at the best level, made on first use.
+pub static TRACKER_GZ: LazyLock<Vec<u8>> = LazyLock::new(|| gzip_best(TRACKER_JS));
+static HEATMAP_OVERLAY_GZ: LazyLock<Vec<u8>> = LazyLock::new(|| gzip_best(HEATMAP_OVERLAY_JS));
 
 const TEST_HTML: &str = include_str!("../../assets/pages/test.html");
 const TEST_JS: &str = include_str!("../../assets/pages/test.js");
+const FRUSTRATION_HTML: &str = include_str!("../../assets/pages/frustration.html");
+const FRUSTRATION_JS: &str = include_str!("../../assets/pages/frustration.js");
 const SHOP_HTML: &str = include_str!("../../assets/pages/shop.html");
 const SHOP_JS: &str = include_str!("../../assets/pages/shop.js");
 const PAGES_CSS: &str = include_str!("../../assets/pages/pages.css");
@@ -71,17 +80,28 @@ fn page(html: &'static str) -> Response {
 
 /// `GET /footfall.js`: gzip when the client accepts it; cached for an hour by browsers.
 pub async fn tracker(headers: HeaderMap) -> Response {
+    site_script(&headers, TRACKER_JS, &TRACKER_GZ)
+}
+
+/// `GET /footfall-heatmap.js`: served like the tracker, from the same origin as it.
+pub async fn heatmap_overlay(headers: HeaderMap) -> Response {
+    site_script(&headers, HEATMAP_OVERLAY_JS, &HEATMAP_OVERLAY_GZ)
+}
+
+/// A script that tracked sites on other origins load: gzip when the client accepts it, cached
+/// for an hour, readable from any origin.
+fn site_script(headers: &HeaderMap, plain: &'static str, gzipped: &'static [u8]) -> Response {
     let gzip_ok = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     let mut response = if gzip_ok {
-        let mut r = with_type(TRACKER_GZ.as_slice(), "text/javascript; charset=utf-8");
+        let mut r = with_type(gzipped, "text/javascript; charset=utf-8");
         r.headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         r
     } else {
-        with_type(TRACKER_JS, "text/javascript; charset=utf-8")
+        with_type(plain, "text/javascript; charset=utf-8")
     };
     let headers = response.headers_mut();
     headers.insert(
@@ -89,7 +109,7 @@ pub async fn tracker(headers: HeaderMap) -> Response {
         HeaderValue::from_static("public, max-age=3600"),
     );
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    // Sites on other origins load the tracker with `crossorigin` attributes sometimes.
+    // Sites on other origins load the scripts with `crossorigin` attributes sometimes.
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
@@ -99,6 +119,16 @@ pub async fn tracker(headers: HeaderMap) -> Response {
 
 pub async fn test_page() -> Response {
     page(TEST_HTML)
+}
+
+/// `/tracking/test/frustration/` and `/tracking/test/frustration/away`: one element per
+/// frustration signal, and the page a quick back returns from.
+pub async fn frustration_page() -> Response {
+    page(FRUSTRATION_HTML)
+}
+
+pub async fn frustration_js() -> Response {
+    with_type(FRUSTRATION_JS, "text/javascript; charset=utf-8")
 }
 
 pub async fn test_js() -> Response {

@@ -36,6 +36,7 @@ pub const TOKEN_CACHE_MS: i64 = 60_000;
 pub struct Keys {
     cookie: Key,
     csrf: [u8; 32],
+    heatmap: [u8; 32],
 }
 
 impl Keys {
@@ -69,7 +70,13 @@ impl Keys {
         Keys {
             cookie: Key::from(&cookie_key),
             csrf: blake3::derive_key("footfall csrf v1", secret),
+            heatmap: blake3::derive_key("footfall heatmap token v1", secret),
         }
+    }
+
+    /// Signs the heatmap overlay's viewing tokens (`heatmap_token.rs`).
+    pub fn heatmap_key(&self) -> &[u8; 32] {
+        &self.heatmap
     }
 
     pub fn jar(&self, headers: &HeaderMap) -> SignedCookieJar {
@@ -140,7 +147,7 @@ impl SessionClaim {
     }
 }
 
-fn password_fingerprint(password_hash: &str) -> String {
+pub(crate) fn password_fingerprint(password_hash: &str) -> String {
     blake3::hash(password_hash.as_bytes()).to_hex()[..16].to_owned()
 }
 
@@ -175,6 +182,8 @@ pub struct Account {
     /// The CSRF token every form of this session carries.
     pub csrf: String,
     pub nonce: String,
+    /// When the session's cookie was issued: what a heatmap token ties itself to.
+    pub issued_ms: i64,
 }
 
 /// Who made an API request.
@@ -183,6 +192,9 @@ pub enum Principal {
     /// A bearer API token: reads every site.
     Token,
     Account(Account),
+    /// A page holding a heatmap viewing token: reads that site's heatmap only (the heatmap
+    /// handler has checked the page; no other route accepts such a token).
+    HeatmapViewer(SiteId),
 }
 
 impl Principal {
@@ -190,6 +202,7 @@ impl Principal {
         match self {
             Principal::Token => true,
             Principal::Account(a) => a.user.can_read(site),
+            Principal::HeatmapViewer(own) => own == site,
         }
     }
 
@@ -222,15 +235,7 @@ pub async fn signed_in_account(
     if now - claim.issued_ms > SESSION_LIFETIME_MS || claim.issued_ms > now + 60_000 {
         return Ok(None);
     }
-    let store = state.store.clone();
-    let email = claim.email.clone();
-    let (user, signed_out) = blocking(move || {
-        let user = store.user_by_email(&email)?;
-        let signed_out = store.signed_out_at(&email)?;
-        Ok((user, signed_out))
-    })
-    .await?;
-    let signed_out_ms = signed_out.unwrap_or(0);
+    let (user, signed_out_ms) = stored_account(state, &claim.email).await?;
     Ok(user
         .filter(|u| password_fingerprint(&u.password_hash) == claim.fingerprint)
         .filter(|_| claim.issued_ms > signed_out_ms)
@@ -238,7 +243,32 @@ pub async fn signed_in_account(
             user,
             csrf: state.keys.csrf_token(&claim.nonce),
             nonce: claim.nonce,
+            issued_ms: claim.issued_ms,
         }))
+}
+
+/// The account with this e-mail as stored now, and when it last signed out (0: never).
+pub(crate) async fn stored_account(
+    state: &AppState,
+    email: &str,
+) -> Result<(Option<User>, i64), ApiError> {
+    let store = state.store.clone();
+    let email = email.to_owned();
+    blocking(move || {
+        let user = store.user_by_email(&email)?;
+        let signed_out = store.signed_out_at(&email)?;
+        Ok((user, signed_out.unwrap_or(0)))
+    })
+    .await
+}
+
+/// The bearer value of the `Authorization` header, if it has one.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 /// Proof that an API request carried a valid API token or a dashboard session cookie.
@@ -248,13 +278,7 @@ impl FromRequestParts<AppState> for ApiAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<ApiAuth, ApiError> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let Some(secret) = bearer else {
+        let Some(secret) = bearer(&parts.headers) else {
             return match signed_in_account(state, &parts.headers).await? {
                 Some(account) => Ok(ApiAuth(Principal::Account(account))),
                 None => Err(ApiError::unauthorized()),

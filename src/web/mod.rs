@@ -11,6 +11,7 @@ pub mod blocking;
 pub mod csv;
 pub mod dashboard;
 pub mod error;
+pub mod heatmap_token;
 pub mod ingest;
 
 use std::net::IpAddr;
@@ -31,7 +32,6 @@ use crate::metrics::Metrics;
 use crate::query::ecommerce::EcommercePlan;
 use crate::query::engagement::EngagementPlan;
 use crate::query::frustration::FrustrationPlan;
-use crate::query::heatmap::HeatmapPlan;
 use crate::query::live::LivePlan;
 use crate::query::pages::PagesPlan;
 use crate::query::{OverviewPlan, SessionListPlan};
@@ -98,7 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sites/{site}/live", get(api::report::<LivePlan>))
         .route(
             "/api/v1/sites/{site}/heatmap",
-            get(api::report::<HeatmapPlan>),
+            get(api::heatmap).layer(heatmap_cors(state.sites.clone())),
         )
         .route(
             "/api/v1/sites/{site}/frustration",
@@ -116,9 +116,16 @@ pub fn router(state: AppState) -> Router {
         .merge(report_routes)
         .merge(dashboard::routes())
         .route("/footfall.js", get(assets::tracker))
+        .route("/footfall-heatmap.js", get(assets::heatmap_overlay))
         .route("/tracking/test/", get(assets::test_page))
         .route("/tracking/test", get(assets::test_page))
         .route("/tracking/test/test.js", get(assets::test_js))
+        .route("/tracking/test/frustration/", get(assets::frustration_page))
+        .route(
+            "/tracking/test/frustration/away",
+            get(assets::frustration_page),
+        )
+        .route("/tracking/test/frustration.js", get(assets::frustration_js))
         .route("/tracking/test/stored", get(assets::stored))
         .route("/tracking/test/tone.wav", get(assets::tone))
         .route("/assets/pages.css", get(assets::pages_css))
@@ -132,6 +139,28 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(home))
         .fallback(not_found)
         .with_state(state)
+}
+
+/// CORS for the heatmap overlay, which runs on the tracked site's pages and sends its viewing
+/// token in `Authorization`: only the site's own origins (the site named in the path) may read
+/// the answer, without cookies.
+fn heatmap_cors(sites: Arc<SiteRegistry>) -> CorsLayer {
+    let site_origin = move |origin: &HeaderValue, parts: &axum::http::request::Parts| {
+        let site = parts
+            .uri
+            .path()
+            .strip_prefix("/api/v1/sites/")
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|id| crate::model::SiteId::parse(id).ok())
+            .and_then(|id| sites.get(&id));
+        let host = origin.to_str().ok().and_then(heatmap_token::origin_host);
+        matches!((site, host), (Some(site), Some(host)) if site.serves_host(&host))
+    };
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(site_origin))
+        .allow_methods([Method::GET, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION])
+        .max_age(Duration::from_secs(3_600))
 }
 
 /// The ingest benchmark's baseline: reads the body (same 1 MiB limit as ingest) and answers

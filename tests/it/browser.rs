@@ -218,23 +218,27 @@ async fn the_test_page_captures_a_visit_and_shows_what_was_stored() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     click(&page, "#video-pause").await;
 
-    // The form really submits: the browser loads the page its action names.
+    // The form really submits: the browser loads the page its action names. The address
+    // changes before the new page has run its scripts, so wait for the note they show.
     click(&page, "#f-submit").await;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let url: String = eval(&page, "location.href").await;
-        if url.contains("submitted=1") {
+        let note_shown: bool = eval(
+            &page,
+            "document.readyState != 'loading' && !!document.getElementById('submitted-note') \
+             && !document.getElementById('submitted-note').hidden",
+        )
+        .await;
+        if url.contains("submitted=1") && note_shown {
             break;
         }
-        assert!(Instant::now() < deadline, "the form was not submitted");
+        assert!(
+            Instant::now() < deadline,
+            "the submitted page did not load: {url}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let note_hidden: bool = eval(
-        &page,
-        "document.getElementById('submitted-note') ? document.getElementById('submitted-note').hidden : true",
-    )
-    .await;
-    assert!(!note_hidden, "the submitted page did not load");
     assert_eq!(
         session_id(&page).await,
         session,

@@ -53,7 +53,7 @@ pub(crate) async fn setup() -> TestApp {
     app
 }
 
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -94,13 +94,13 @@ async fn sign_in(app: &TestApp, client: &reqwest::Client, email: &str, password:
         .as_u16()
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+pub(crate) async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let client = browser();
     assert_eq!(sign_in(app, &client, email, PASSWORD).await, 303);
     client
 }
 
-async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
+pub(crate) async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
     let r = client.get(url).send().await.expect("request");
     (r.status().as_u16(), r.text().await.unwrap_or_default())
 }

@@ -185,6 +185,39 @@ async fn frustration_counts(on: On) {
     assert_eq!(csv.status(), 200);
     let text = csv.text().await.unwrap();
     assert_eq!(text.lines().count(), 4, "{text}");
+
+    // Each session's detail marks the same moments the report counted, by the same rules.
+    let (_, list) = app.get_api("/api/v1/sites/demo/sessions").await;
+    let mut marked: Vec<(String, String)> = Vec::new();
+    let mut errors = 0;
+    for s in list["sessions"].as_array().cloned().unwrap_or_default() {
+        let id = s["session_id"].as_str().unwrap_or_default();
+        let (status, detail) = app
+            .get_api(&format!("/api/v1/sites/demo/sessions/{id}"))
+            .await;
+        assert_eq!(status, 200, "{detail}");
+        for m in detail["moments"].as_array().cloned().unwrap_or_default() {
+            let what = m["what"]
+                .as_str()
+                .unwrap_or(m["path"].as_str().unwrap_or_default());
+            marked.push((m["signal"].as_str().unwrap_or_default().into(), what.into()));
+        }
+        errors += detail["errors"].as_array().map_or(0, Vec::len);
+    }
+    marked.sort();
+    let expected = [
+        ("dead", "#d"),
+        ("dead", "#d"),
+        ("error", "#e"),
+        ("quick_back", "/q"),
+        ("rage", "#r"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| ((*a).into(), (*b).into()))
+        .collect();
+    assert_eq!(marked, expected);
+    assert_eq!(errors, 2, "both errors are listed with their session");
     app.shutdown().await;
 }
 

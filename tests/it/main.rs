@@ -17,6 +17,8 @@ mod ecommerce;
 mod engagement;
 mod filters;
 mod frustration;
+mod heatmap_browser;
+mod heatmap_token;
 mod ingest;
 mod overview;
 mod pages;

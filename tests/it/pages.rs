@@ -129,9 +129,15 @@ fn page(path: &str, views: u64, visitors: u64, timed: u64, avg: Option<u64>) -> 
            "avg_time_ms": avg})
 }
 
-/// The page row with its nested lists.
+/// The page row with its nested lists; every page of the fixture has all its clicked elements
+/// listed, so its `total_clicks` is their sum.
 fn full(mut row: Value, scroll: [u64; 4], clicks: Value, forms: Value) -> Value {
     row["scroll"] = scrolls(scroll);
+    let total: u64 = clicks
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c["clicks"].as_u64()).sum())
+        .unwrap_or(0);
+    row["total_clicks"] = json!(total);
     row["clicks"] = clicks;
     row["forms"] = forms;
     row

@@ -92,10 +92,13 @@ export const watchPage = () => {
   listen('online', retryNow, window);
   // Errors the page did not catch. Load errors of images and scripts do not bubble to window,
   // and the tracker's own errors never get here: guard.js catches them all. (`error` is a
-  // local: listeners are called with the event alone.)
+  // local: listeners are called with the event alone.) An error answers the clicks of the
+  // second before it, as the server's error-click window reaches: such a click is an error
+  // click, not also a dead one.
   listen(
     'error unhandledrejection',
     (event, error) =>
+      answerClicks(1e3) ||
       enabled('errors') &&
       underErrorLimit(errorCounts, (error = errorFields(event))) &&
       emit('error', error),

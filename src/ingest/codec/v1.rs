@@ -10,6 +10,7 @@ use crate::model::{
 };
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 pub(crate) struct Batch {
     site: SiteId,
     visitor: VisitorId,
@@ -22,6 +23,7 @@ pub(crate) struct Batch {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 struct Event {
     eid: u64,
     ts_ms: i64,
@@ -31,6 +33,7 @@ struct Event {
 
 /// The variants in their version 1 order and shape (postcard encodes the variant's index).
 #[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
 enum EventData {
     Pageview {
         url: String,
@@ -192,50 +195,10 @@ impl From<EventData> for model::EventData {
 #[cfg(test)]
 mod tests {
     use super::super::{MAGIC, decode_batch, encode_batch};
+    use super::{Batch as OldBatch, Event as OldEvent, EventData as OldData};
     use crate::model::{self, DeviceClass};
 
     /// Version 1 wrote plain postcard of these types: a record of it must come back.
-    #[derive(serde::Serialize)]
-    enum OldData {
-        #[allow(dead_code)]
-        Pageview {
-            url: String,
-            title: Option<String>,
-            referrer: Option<String>,
-        },
-        Click {
-            x: i32,
-            y: i32,
-            page_y: Option<i32>,
-            selector: String,
-            text: Option<String>,
-        },
-        Move {
-            x: i32,
-            y: i32,
-        },
-    }
-
-    #[derive(serde::Serialize)]
-    struct OldEvent {
-        eid: u64,
-        ts_ms: i64,
-        url: String,
-        data: OldData,
-    }
-
-    #[derive(serde::Serialize)]
-    struct OldBatch {
-        site: model::SiteId,
-        visitor: model::VisitorId,
-        session: model::SessionId,
-        user_id: Option<String>,
-        received_ms: i64,
-        client: model::ClientInfo,
-        source: model::TrafficSource,
-        events: Vec<OldEvent>,
-    }
-
     #[test]
     fn version_1_records_decode_into_todays_batches() {
         let client = model::ClientInfo {

@@ -6,27 +6,17 @@ use super::signals::{marked_clicks, quick_backs};
 use super::sql::events_where;
 use crate::query::TimeRange;
 use crate::query::frustration::{
-    ElementCounts, ElementSignals, ErrorRow, Frustration, FrustrationPlan, rank_elements,
-    rank_errors, rank_quick_backs,
+    ElementCounts, ElementSignals, ErrorRow, Frustration, FrustrationPlan, assemble,
 };
 use crate::store::StoreResult;
 
 pub(super) fn frustration(c: &Client, plan: &FrustrationPlan) -> StoreResult<Frustration> {
-    let previous = plan.previous_range();
-    Ok(Frustration {
-        thresholds: plan.thresholds,
-        elements: rank_elements(
-            elements(c, plan, plan.range)?,
-            elements(c, plan, previous)?,
-            plan.limit,
-        ),
-        quick_backs: rank_quick_backs(
-            backs(c, plan, plan.range)?,
-            backs(c, plan, previous)?,
-            plan.limit,
-        ),
-        errors: rank_errors(errors(c, plan)?, plan.limit),
-    })
+    assemble(
+        plan,
+        |range| elements(c, plan, range),
+        |range| backs(c, plan, range),
+        errors(c, plan)?,
+    )
 }
 
 fn elements(

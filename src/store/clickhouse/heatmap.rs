@@ -2,8 +2,6 @@
 //! for figure the embedded store's `heatmap.rs`: the same statements, with the frustration
 //! marks of `signals.rs`.
 
-use std::collections::HashMap;
-
 use super::client::{Client, RowExt, quote};
 use super::signals::marked_clicks;
 use super::sql::events_where;
@@ -74,41 +72,26 @@ fn clicks(c: &Client, plan: &HeatmapPlan, out: &mut Heatmap) -> StoreResult<()> 
             points: Vec::new(),
         });
     }
-    let index: HashMap<String, usize> = out
-        .elements
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.selector.clone(), i))
-        .collect();
-
     let rows = c.query(&format!(
         "SELECT ifNull(target, ''), {BIN_X} AS bin_x, {by} AS bin_y, ifNull(fixed, 0) AS f, count()
          FROM events WHERE {scope} AND kind = 'click' AND path = {path} AND vw > 0 AND {widths}
          GROUP BY target, bin_x, bin_y, f",
         by = bin_y("ifNull(fixed, 0) = 1"),
     ))?;
-    let mut page: HashMap<(u8, i32, bool), u64> = HashMap::new();
-    for r in &rows.0 {
-        let point = Point {
-            x: r.at(1)?.i64()?.clamp(0, 99) as u8,
-            y: r.at(2)?.i64()?.clamp(0, i64::from(i32::MAX)) as i32,
-            fixed: r.at(3)?.i64()? == 1,
-            n: r.at(4)?.u64()?,
-        };
-        *page.entry((point.x, point.y, point.fixed)).or_default() += point.n;
-        out.total += point.n;
-        if let Some(&i) = index.get(&r.at(0)?.string()?) {
-            out.elements[i].points.push(point);
-        }
-    }
-    out.points = page
-        .into_iter()
-        .map(|((x, y, fixed), n)| Point { x, y, fixed, n })
-        .collect();
-    out.points.sort();
-    for e in &mut out.elements {
-        e.points.sort();
-    }
+    let bins = rows
+        .0
+        .iter()
+        .map(|r| {
+            let point = Point {
+                x: r.at(1)?.i64()?.clamp(0, 99) as u8,
+                y: r.at(2)?.i64()?.clamp(0, i64::from(i32::MAX)) as i32,
+                fixed: r.at(3)?.i64()? == 1,
+                n: r.at(4)?.u64()?,
+            };
+            Ok((r.at(0)?.string()?, point))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    out.add_click_bins(bins);
 
     let cell = |col: &str| {
         format!(
@@ -125,19 +108,19 @@ fn clicks(c: &Client, plan: &HeatmapPlan, out: &mut Heatmap) -> StoreResult<()> 
         gx = cell("ex"),
         gy = cell("ey"),
     ))?;
-    for r in &rows.0 {
-        let cell = Cell {
-            x: r.at(1)?.i64()?.clamp(0, 9) as u8,
-            y: r.at(2)?.i64()?.clamp(0, 9) as u8,
-            n: r.at(3)?.u64()?,
-        };
-        if let Some(&i) = index.get(&r.at(0)?.string()?) {
-            out.elements[i].grid.push(cell);
-        }
-    }
-    for e in &mut out.elements {
-        e.grid.sort();
-    }
+    let cells = rows
+        .0
+        .iter()
+        .map(|r| {
+            let cell = Cell {
+                x: r.at(1)?.i64()?.clamp(0, 9) as u8,
+                y: r.at(2)?.i64()?.clamp(0, 9) as u8,
+                n: r.at(3)?.u64()?,
+            };
+            Ok((r.at(0)?.string()?, cell))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    out.add_cells(cells);
     Ok(())
 }
 
@@ -196,29 +179,22 @@ fn scroll(c: &Client, plan: &HeatmapPlan) -> StoreResult<ScrollCounts> {
     };
     let rows = c.query(&format!(
         "SELECT t, k, n FROM (
-           SELECT 0 AS t, toInt64(intDiv(greatest(ifNull(fold, 0), ifNull(deepest, 0)) - 1, 100)) AS k, count() AS n
+           SELECT {reach} AS t, toInt64(intDiv(greatest(ifNull(fold, 0), ifNull(deepest, 0)) - 1, 100)) AS k, count() AS n
            FROM {views} WHERE folds > 0 AND {width} GROUP BY k
            UNION ALL
-           SELECT 1 AS t, toInt64(intDiv(ifNull(view_depth, 0), 5)) AS k, count() AS n
+           SELECT {depth} AS t, toInt64(intDiv(ifNull(view_depth, 0), 5)) AS k, count() AS n
            FROM {views} WHERE folds > 0 AND depths > 0 AND {width} GROUP BY k
            UNION ALL
-           SELECT 2 AS t, toInt64(ifNull(fold, 0)) AS k, count() AS n
+           SELECT {fold} AS t, toInt64(ifNull(fold, 0)) AS k, count() AS n
            FROM {views} WHERE folds > 0 AND {width} GROUP BY k
-         )"
+         )",
+        reach = ScrollCounts::REACH,
+        depth = ScrollCounts::DEPTH,
+        fold = ScrollCounts::FOLD,
     ))?;
     let mut counts = ScrollCounts::default();
     for r in &rows.0 {
-        let (key, n) = (r.at(1)?.i64()?, r.at(2)?.u64()?);
-        match r.at(0)?.i64()? {
-            0 => counts.by_reach_band.push((key, n)),
-            1 => counts.by_depth_step.push((key, n)),
-            _ => {
-                counts.views += n;
-                counts
-                    .by_fold
-                    .push((key.clamp(0, i64::from(i32::MAX)) as i32, n));
-            }
-        }
+        counts.add(r.at(0)?.i64()?, r.at(1)?.i64()?, r.at(2)?.u64()?);
     }
     Ok(counts)
 }

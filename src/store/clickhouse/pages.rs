@@ -112,6 +112,7 @@ pub(super) fn pages(c: &Client, plan: &PagesPlan) -> StoreResult<Pages> {
                 reached_75: r.at(7)?.u64()?,
                 reached_100: r.at(8)?.u64()?,
             },
+            total_clicks: 0,
             clicks: Vec::new(),
             forms: Vec::new(),
         });
@@ -143,6 +144,15 @@ pub(super) fn pages(c: &Client, plan: &PagesPlan) -> StoreResult<Pages> {
         };
         if let Some(&i) = index.get(&r.at(0)?.string()?) {
             out.pages[i].clicks.push(click);
+        }
+    }
+    let rows = c.query(&format!(
+        "SELECT path, count() FROM events
+         WHERE {filter} AND kind = 'click' AND path IN ({paths}) GROUP BY path"
+    ))?;
+    for r in &rows.0 {
+        if let Some(&i) = index.get(&r.at(0)?.string()?) {
+            out.pages[i].total_clicks = r.at(1)?.u64()?;
         }
     }
 

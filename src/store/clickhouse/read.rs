@@ -150,7 +150,7 @@ fn attach_purchases(c: &Client, site: &SiteId, sessions: &mut [SessionSummary]) 
 
 /// The columns [`event_row`] reads, in its order.
 pub(super) const EVENT_ROW_COLUMNS: &str = "ts_ms, kind, name, path, url, title, x, y, \
-     page_y, depth, target, label, props, value_minor, currency, transaction_id, duration_ms";
+     page_y, depth, target, label, props, value_minor, currency, transaction_id, duration_ms, dead";
 
 fn opt_i32(r: &[Value], i: usize) -> Result<Option<i32>, ClientError> {
     Ok(r.at(i)?.opt_i64()?.map(|v| v as i32))
@@ -176,6 +176,7 @@ pub(super) fn event_row(r: &[Value], at: usize) -> Result<EventRow, ClientError>
         currency: r.at(at + 14)?.opt_string()?,
         transaction_id: r.at(at + 15)?.opt_string()?,
         duration_ms: r.at(at + 16)?.opt_i64()?,
+        dead: r.at(at + 17)?.opt_i64()?.map(|d| d != 0),
     })
 }
 
@@ -208,7 +209,7 @@ pub(super) fn session_detail(
         .iter()
         .map(|r| event_row(r, 0))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(SessionDetail { summary, events }))
+    Ok(Some(SessionDetail::new(summary, events)))
 }
 
 pub(super) fn live(c: &Client, plan: &LivePlan) -> StoreResult<Live> {

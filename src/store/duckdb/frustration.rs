@@ -8,28 +8,18 @@ use super::signals::{marked_clicks, quick_backs};
 use super::sql::{Params, events_where, one_line, query};
 use crate::query::TimeRange;
 use crate::query::frustration::{
-    ElementCounts, ElementSignals, ErrorRow, Frustration, FrustrationPlan, rank_elements,
-    rank_errors, rank_quick_backs,
+    ElementCounts, ElementSignals, ErrorRow, Frustration, FrustrationPlan, assemble,
 };
 use crate::store::StoreResult;
 use crate::store::assemble::count;
 
 pub(super) fn frustration(conn: &Connection, plan: &FrustrationPlan) -> StoreResult<Frustration> {
-    let previous = plan.previous_range();
-    Ok(Frustration {
-        thresholds: plan.thresholds,
-        elements: rank_elements(
-            elements(conn, plan, plan.range)?,
-            elements(conn, plan, previous)?,
-            plan.limit,
-        ),
-        quick_backs: rank_quick_backs(
-            backs(conn, plan, plan.range)?,
-            backs(conn, plan, previous)?,
-            plan.limit,
-        ),
-        errors: rank_errors(errors(conn, plan)?, plan.limit),
-    })
+    assemble(
+        plan,
+        |range| elements(conn, plan, range),
+        |range| backs(conn, plan, range),
+        errors(conn, plan)?,
+    )
 }
 
 /// Every clicked element (page, selector) of the range with its signals.

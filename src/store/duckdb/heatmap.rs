@@ -6,8 +6,6 @@
 //! grid inside each element. A move map is one statement of bins; a scroll map one statement
 //! of view counts by reach, depth and fold.
 
-use std::collections::HashMap;
-
 use duckdb::Connection;
 use duckdb::types::Value;
 
@@ -86,13 +84,6 @@ fn clicks(conn: &Connection, plan: &HeatmapPlan, out: &mut Heatmap) -> StoreResu
             points: Vec::new(),
         })
     })?;
-    let index: HashMap<String, usize> = out
-        .elements
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.selector.clone(), i))
-        .collect();
-
     // Page bins per element: summed into the page's points, kept for listed elements.
     let mut p = Params::default();
     let scope = events_where(&plan.site, plan.range, &plan.filters, &mut p);
@@ -115,22 +106,7 @@ fn clicks(conn: &Connection, plan: &HeatmapPlan, out: &mut Heatmap) -> StoreResu
             },
         ))
     })?;
-    let mut page: HashMap<(u8, i32, bool), u64> = HashMap::new();
-    for (target, point) in bins {
-        *page.entry((point.x, point.y, point.fixed)).or_default() += point.n;
-        out.total += point.n;
-        if let Some(e) = index.get(&target).and_then(|&i| out.elements.get_mut(i)) {
-            e.points.push(point);
-        }
-    }
-    out.points = page
-        .into_iter()
-        .map(|((x, y, fixed), n)| Point { x, y, fixed, n })
-        .collect();
-    out.points.sort();
-    for e in &mut out.elements {
-        e.points.sort();
-    }
+    out.add_click_bins(bins);
 
     // The grid inside each element.
     let mut p = Params::default();
@@ -156,14 +132,7 @@ fn clicks(conn: &Connection, plan: &HeatmapPlan, out: &mut Heatmap) -> StoreResu
             },
         ))
     })?;
-    for (target, c) in cells {
-        if let Some(e) = index.get(&target).and_then(|&i| out.elements.get_mut(i)) {
-            e.grid.push(c);
-        }
-    }
-    for e in &mut out.elements {
-        e.grid.sort();
-    }
+    out.add_cells(cells);
     Ok(())
 }
 
@@ -212,27 +181,21 @@ fn scroll(conn: &Connection, plan: &HeatmapPlan) -> StoreResult<ScrollCounts> {
             GROUP BY session_id
         ),
         w AS (SELECT * FROM v WHERE fold IS NOT NULL AND {widths})
-        SELECT 0, (greatest(fold, coalesce(deepest, 0)) - 1) // 100 AS k, count(*) FROM w GROUP BY k
+        SELECT {reach}, (greatest(fold, coalesce(deepest, 0)) - 1) // 100 AS k, count(*) FROM w GROUP BY k
         UNION ALL
-        SELECT 1, view_depth // 5 AS k, count(*) FROM w WHERE view_depth IS NOT NULL GROUP BY k
+        SELECT {depth}, view_depth // 5 AS k, count(*) FROM w WHERE view_depth IS NOT NULL GROUP BY k
         UNION ALL
-        SELECT 2, fold AS k, count(*) FROM w GROUP BY k"
+        SELECT {fold}, fold AS k, count(*) FROM w GROUP BY k",
+        reach = ScrollCounts::REACH,
+        depth = ScrollCounts::DEPTH,
+        fold = ScrollCounts::FOLD,
     ));
     let rows = query(conn, &sql, &p.values, |r| {
-        Ok((r.get::<_, i32>(0)?, r.get::<_, i64>(1)?, count(r.get(2)?)))
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, count(r.get(2)?)))
     })?;
     let mut counts = ScrollCounts::default();
     for (table, key, n) in rows {
-        match table {
-            0 => counts.by_reach_band.push((key, n)),
-            1 => counts.by_depth_step.push((key, n)),
-            _ => {
-                counts.views += n;
-                counts
-                    .by_fold
-                    .push((key.clamp(0, i64::from(i32::MAX)) as i32, n));
-            }
-        }
+        counts.add(table, key, n);
     }
     Ok(counts)
 }

@@ -79,10 +79,11 @@ const PAGES: &str = "
 /// The listed paths, from the bound JSON array.
 const PATHS: &str = "SELECT unnest(from_json({paths}, '[\"VARCHAR\"]')) AS path";
 
-/// Top clicked elements per listed page.
+/// Top clicked elements per listed page, each row with the page's click total.
 const CLICKS: &str = "
     WITH paths AS ({paths_sql})
-    SELECT path, target, label, count(*) AS clicks FROM events
+    SELECT path, target, label, count(*) AS clicks,
+           sum(count(*)) OVER (PARTITION BY path)::BIGINT AS page_clicks FROM events
     WHERE {filter} AND kind = 'click' AND path IN (SELECT path FROM paths)
     GROUP BY path, target, label
     QUALIFY row_number() OVER (
@@ -215,6 +216,7 @@ pub(super) fn pages(conn: &Connection, plan: &PagesPlan) -> StoreResult<Pages> {
                             reached_75: n(8)?,
                             reached_100: n(9)?,
                         },
+                        total_clicks: 0,
                         clicks: Vec::new(),
                         forms: Vec::new(),
                     })
@@ -247,13 +249,15 @@ pub(super) fn pages(conn: &Connection, plan: &PagesPlan) -> StoreResult<Pages> {
                     text: r.get(2)?,
                     clicks: count(r.get(3)?),
                 },
+                count(r.get(4)?),
             ))
         })
         .map_err(map_err)?;
     for row in rows {
-        let (path, click) = row.map_err(map_err)?;
+        let (path, click, page_clicks) = row.map_err(map_err)?;
         if let Some(page) = index.get(&path).and_then(|&i| out.pages.get_mut(i)) {
             page.clicks.push(click);
+            page.total_clicks = page_clicks;
         }
     }
     drop(stmt);
@@ -322,7 +326,7 @@ mod tests {
         assert_eq!(
             st.clicks,
             format!(
-                "WITH paths AS ({paths}) SELECT path, target, label, count(*) AS clicks FROM events WHERE {filter} AND kind = 'click' AND path IN (SELECT path FROM paths) GROUP BY path, target, label \
+                "WITH paths AS ({paths}) SELECT path, target, label, count(*) AS clicks, sum(count(*)) OVER (PARTITION BY path)::BIGINT AS page_clicks FROM events WHERE {filter} AND kind = 'click' AND path IN (SELECT path FROM paths) GROUP BY path, target, label \
                  QUALIFY row_number() OVER ( PARTITION BY path ORDER BY count(*) DESC, target, label NULLS FIRST) <= 10 ORDER BY path, clicks DESC, target, label NULLS FIRST"
             )
         );

@@ -211,12 +211,12 @@ pub(super) fn session_detail(
         .query_map(params![site, sid], |r| event_row(r, 0))
         .map_err(map_err)?;
     let events = rows.collect::<Result<Vec<_>, _>>().map_err(map_err)?;
-    Ok(Some(SessionDetail { summary, events }))
+    Ok(Some(SessionDetail::new(summary, events)))
 }
 
 /// The columns [`event_row`] reads, in its order.
 pub(super) const EVENT_ROW_COLUMNS: &str = "epoch_ms(ts), kind, name, path, url, title, x, y, \
-     page_y, depth, target, label, props, value_minor, currency, transaction_id, duration_ms";
+     page_y, depth, target, label, props, value_minor, currency, transaction_id, duration_ms, dead";
 
 /// One event as reports show it, from [`EVENT_ROW_COLUMNS`] starting at column `at`.
 pub(super) fn event_row(r: &Row<'_>, at: usize) -> duckdb::Result<EventRow> {
@@ -238,5 +238,6 @@ pub(super) fn event_row(r: &Row<'_>, at: usize) -> duckdb::Result<EventRow> {
         currency: r.get(at + 14)?,
         transaction_id: r.get(at + 15)?,
         duration_ms: r.get(at + 16)?,
+        dead: r.get(at + 17)?,
     })
 }

@@ -20,6 +20,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::Serialize;
 
+pub use self::heatmap::heatmap;
 pub use self::session::session_detail;
 pub(crate) use self::session::session_detail_plan;
 use super::AppState;

@@ -1,5 +1,6 @@
 //! `GET /api/v1/sites/{site}/sessions/{session}`: one session with every stored event, enough
-//! to replay the visit. It takes no query parameters.
+//! to replay the visit, its frustration `moments` (`query::moments`) and its JavaScript
+//! `errors`. It takes no query parameters.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -19,10 +20,11 @@ pub async fn session_detail(
 ) -> Result<Json<SessionDetail>, ApiError> {
     let plan = session_detail_plan(&state, &principal, &site, &session)?;
     let session = plan.session;
+    let thresholds = state.sites.thresholds(&plan.site);
     let store = state.store.clone();
     blocking(move || store.session_detail(&plan))
         .await?
-        .map(Json)
+        .map(|detail| Json(detail.mark(&thresholds)))
         .ok_or_else(|| ApiError::not_found(format!("session {session}")))
 }
 

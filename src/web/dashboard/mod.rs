@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tracking/engagement/", get(reports::engagement))
         .route("/tracking/engagement/users/{user}", get(reports::user))
         .route("/tracking/frustration/", get(reports::frustration))
+        .route("/tracking/heatmaps/", get(reports::heatmaps))
         .route("/tracking/live/", get(live::page))
         .route("/tracking/live/stream", get(live::stream))
         .route("/tracking/admin/", get(admin::page))
@@ -262,6 +263,7 @@ impl PageContext {
             ("sessions", "/tracking/sessions/", "Sessions"),
             ("ecommerce", "/tracking/ecommerce/", "E-commerce"),
             ("engagement", "/tracking/engagement/", "Engagement"),
+            ("heatmaps", "/tracking/heatmaps/", "Heatmaps"),
             ("frustration", "/tracking/frustration/", "Frustration"),
             ("live", "/tracking/live/", "Live"),
         ]
@@ -355,6 +357,9 @@ pub struct FilterBar {
     pub active: Vec<(String, String)>,
     /// (label, link) for quick ranges
     pub presets: Vec<(&'static str, String)>,
+    /// The `frustration=` filter chosen (empty: none), and the choices as (value, label).
+    pub frustration: String,
+    pub frustration_options: [(&'static str, &'static str); 4],
 }
 
 const FILTER_FIELDS: [(&str, &str); 6] = [
@@ -415,6 +420,7 @@ impl FilterBar {
                         || k.as_str() == "tz"
                         || k.as_str() == "include_bots"
                         || (crate::query::filter::FILTER_KEYS.contains(&k.as_str())
+                            && k.as_str() != "frustration"
                             && !FILTER_FIELDS.iter().any(|(f, _)| f == k))
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -429,6 +435,13 @@ impl FilterBar {
                 .collect(),
             active,
             presets,
+            frustration: ctx.params.get("frustration").cloned().unwrap_or_default(),
+            frustration_options: [
+                ("rage", "rage clicks"),
+                ("dead", "dead clicks"),
+                ("error", "error clicks"),
+                ("quick_back", "quick backs"),
+            ],
         }
     }
 }

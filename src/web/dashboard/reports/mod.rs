@@ -1,5 +1,5 @@
 //! The report pages, one file each: overview, sessions and one session, e-commerce,
-//! engagement and one user.
+//! engagement and one user, frustration and heatmaps.
 //!
 //! Each handler builds the API's plan from the page's query (same validation, same
 //! meaning), runs it on the blocking pool and hands the report to its page's `view`, a pure
@@ -10,6 +10,7 @@
 mod ecommerce;
 mod engagement;
 mod frustration;
+mod heatmaps;
 mod overview;
 mod session;
 mod sessions;
@@ -24,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 pub use self::ecommerce::ecommerce;
 pub use self::engagement::engagement;
 pub use self::frustration::frustration;
+pub use self::heatmaps::heatmaps;
 pub use self::overview::overview;
 pub use self::session::session;
 pub use self::sessions::sessions;
@@ -45,6 +47,8 @@ pub struct PageRequest {
     state: AppState,
     uri: OriginalUri,
     params: HashMap<String, String>,
+    /// The `Host` the dashboard was reached at (the heatmap page links to pages on it).
+    host: Option<String>,
 }
 
 impl FromRequestParts<AppState> for PageRequest {
@@ -58,11 +62,17 @@ impl FromRequestParts<AppState> for PageRequest {
         let Query(params) = Params::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
+        let host = parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Ok(PageRequest {
             account,
             state: state.clone(),
             uri,
             params,
+            host,
         })
     }
 }
@@ -76,6 +86,19 @@ impl PageRequest {
         title: &str,
         prepare: impl FnOnce(&mut P),
     ) -> Result<(PageContext, P, P::Answer), PageError> {
+        let (ctx, state, account) = self.context(nav, title)?;
+        let mut plan: P = ctx.plan(&state, &account)?;
+        prepare(&mut plan);
+        let (plan, answer) = run(&state, plan).await?;
+        Ok((ctx, plan, answer))
+    }
+
+    /// The page's context, for pages that run more than one report.
+    fn context(
+        self,
+        nav: &'static str,
+        title: &str,
+    ) -> Result<(PageContext, AppState, Account), PageError> {
         let ctx = PageContext::new(
             &self.state,
             &self.account,
@@ -84,12 +107,14 @@ impl PageRequest {
             nav,
             title,
         )?;
-        let mut plan: P = ctx.plan(&self.state, &self.account)?;
-        prepare(&mut plan);
-        let store = self.state.store.clone();
-        let (plan, answer) = blocking(move || P::answer(&*store, &plan).map(|a| (plan, a))).await?;
-        Ok((ctx, plan, answer))
+        Ok((ctx, self.state, self.account))
     }
+}
+
+/// Runs a plan on the blocking pool; gives the plan back beside its answer.
+async fn run<P: Report>(state: &AppState, plan: P) -> Result<(P, P::Answer), PageError> {
+    let store = state.store.clone();
+    Ok(blocking(move || P::answer(&*store, &plan).map(|a| (plan, a))).await?)
 }
 
 /// (label, link, current) for each sort order of a table; a new order starts at the first page.

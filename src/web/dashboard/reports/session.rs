@@ -8,6 +8,8 @@ use axum::response::Response;
 use super::super::format as fmt;
 use super::super::{Chrome, PageContext, PageError, SignedIn, html};
 use super::{Params, SessionRowView, session_rows, user_link};
+use crate::query::frustration::Signal;
+use crate::query::moments::Moment;
 use crate::query::{Amount, EventRow, SessionDetail};
 use crate::web::AppState;
 use crate::web::api;
@@ -21,6 +23,16 @@ pub struct TimelineItem {
     pub kind: String,
     pub path: String,
     pub detail: String,
+    /// The frustration signals this event shows (rage, dead, error click, quick back).
+    pub signals: Vec<&'static str>,
+}
+
+/// A JavaScript error of the session.
+pub struct ErrorItem {
+    pub offset: String,
+    pub path: String,
+    pub message: String,
+    pub source: String,
 }
 
 #[derive(Template)]
@@ -33,6 +45,9 @@ pub struct SessionView {
     pub screen_w: String,
     pub screen_h: String,
     pub timeline: Vec<TimelineItem>,
+    pub errors: Vec<ErrorItem>,
+    /// How many moments of each signal: (label, count), those present.
+    pub frustration: Vec<(&'static str, usize)>,
     pub back: String,
 }
 
@@ -86,8 +101,32 @@ pub async fn session(
     let store = state.store.clone();
     let detail: SessionDetail = blocking(move || store.session_detail(&plan))
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("session {session:?}")))?;
+        .ok_or_else(|| ApiError::not_found(format!("session {session:?}")))?
+        .mark(&state.sites.thresholds(&ctx.site));
     Ok(html(&view(ctx, &detail)))
+}
+
+fn signal_label(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Rage => "rage click",
+        Signal::Dead => "dead click",
+        Signal::Error => "error click",
+        Signal::QuickBack => "quick back",
+    }
+}
+
+/// The signals of `moments` that belong to event `e`: click signals on the click at their
+/// time and element, a quick back on the page view that returned.
+fn signals_of(e: &EventRow, moments: &[Moment]) -> Vec<&'static str> {
+    moments
+        .iter()
+        .filter(|m| m.ts_ms == e.ts_ms)
+        .filter(|m| match m.signal {
+            Signal::QuickBack => e.kind == "pageview",
+            _ => e.kind == "click" && m.what == e.target && m.path == e.path,
+        })
+        .map(|m| signal_label(m.signal))
+        .collect()
 }
 
 fn view(ctx: PageContext, detail: &SessionDetail) -> SessionView {
@@ -102,7 +141,30 @@ fn view(ctx: PageContext, detail: &SessionDetail) -> SessionView {
             kind: e.kind.clone(),
             path: e.path.clone(),
             detail: event_detail(e),
+            signals: signals_of(e, &detail.moments),
         })
+        .collect();
+    let errors = detail
+        .errors
+        .iter()
+        .map(|e| ErrorItem {
+            offset: fmt::duration(e.ts_ms - start),
+            path: e.path.clone(),
+            message: e.message.clone(),
+            source: match (&e.source, e.line) {
+                (Some(s), Some(l)) => format!("{s}:{l}"),
+                (Some(s), None) => s.clone(),
+                _ => String::new(),
+            },
+        })
+        .collect();
+    let frustration = Signal::ALL
+        .into_iter()
+        .map(|s| {
+            let n = detail.moments.iter().filter(|m| m.signal == s).count();
+            (signal_label(s), n)
+        })
+        .filter(|(_, n)| *n > 0)
         .collect();
     let mut rows = session_rows(&ctx, std::slice::from_ref(&detail.summary));
     let s = rows.remove(0);
@@ -113,6 +175,8 @@ fn view(ctx: PageContext, detail: &SessionDetail) -> SessionView {
         screen_w: String::new(),
         screen_h: String::new(),
         timeline,
+        errors,
+        frustration,
         back: ctx.link("/tracking/sessions/", &[]),
         s,
         chrome: ctx.chrome,
@@ -125,25 +189,7 @@ mod tests {
     use super::*;
 
     fn event(kind: &str, at_s: i64) -> EventRow {
-        EventRow {
-            ts_ms: DAY0 + at_s * 1000,
-            kind: kind.into(),
-            name: None,
-            path: "/shop".into(),
-            url: None,
-            title: None,
-            x: None,
-            y: None,
-            page_y: None,
-            depth_pct: None,
-            target: None,
-            label: None,
-            props: None,
-            value_minor: None,
-            currency: None,
-            transaction_id: None,
-            duration_ms: None,
-        }
+        EventRow::bare(kind, DAY0 + at_s * 1000, "/shop")
     }
 
     #[test]
@@ -159,10 +205,10 @@ mod tests {
         purchase.transaction_id = Some("T-1".into());
         let mut summary = session("00000000000000ab", DAY0);
         summary.user_id = Some("ann@example.com".into());
-        let detail = SessionDetail {
+        let detail = SessionDetail::new(
             summary,
-            events: vec![event("pageview", 0), event("move", 3), click, purchase],
-        };
+            vec![event("pageview", 0), event("move", 3), click, purchase],
+        );
         let v = view(context("/tracking/sessions/00000000000000ab", &[]), &detail);
         let kinds: Vec<&str> = v.timeline.iter().map(|t| t.kind.as_str()).collect();
         assert_eq!(kinds, ["pageview", "click", "purchase"]);
@@ -179,5 +225,32 @@ mod tests {
         );
         assert_eq!(v.back, "/tracking/sessions/?site=shop");
         assert_eq!(v.s.id, "00000000000000ab");
+    }
+
+    #[test]
+    fn frustration_moments_mark_their_events_and_errors_are_listed() {
+        let click = |at_s: i64, dead| EventRow {
+            target: Some("div.card".into()),
+            x: Some(50),
+            y: Some(50),
+            dead: Some(dead),
+            ..event("click", at_s)
+        };
+        let error = EventRow {
+            label: Some("TypeError: x is null".into()),
+            target: Some("https://shop.example/app.js".into()),
+            x: Some(12),
+            ..event("error", 2)
+        };
+        let detail = SessionDetail::new(
+            session("00000000000000ab", DAY0),
+            vec![event("pageview", 0), click(2, false), click(3, true), error],
+        )
+        .mark(&Default::default());
+        let v = view(context("/tracking/sessions/00000000000000ab", &[]), &detail);
+        assert_eq!(v.timeline[1].signals, ["error click"]);
+        assert_eq!(v.timeline[2].signals, ["dead click"]);
+        assert_eq!(v.errors[0].source, "https://shop.example/app.js:12");
+        assert_eq!(v.frustration, [("dead click", 1), ("error click", 1)]);
     }
 }

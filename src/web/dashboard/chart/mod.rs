@@ -8,8 +8,12 @@
 //! (`s0`, `bar`, `h0`..`h10`, ...) defined in the dashboard stylesheet, so light and dark mode
 //! both read well. Text equivalents (tables) are rendered elsewhere; this module only draws.
 
+mod density;
+
 use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
+
+pub use self::density::{density_map, scroll_map};
 
 /// Chart markup, safe to embed with askama's `|safe` filter: all text inside was escaped.
 #[derive(Debug, Clone)]
